@@ -1,0 +1,41 @@
+# Two-command quick start: `make demo` and `make test` each set up what they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench docs reproduce setup graphviz clean
+
+setup: $(STAMP) graphviz
+
+# The virtual environment is rebuilt when the package metadata changes.
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# graphviz's `dot` binary renders svg/png/pdf; install it where we can (root with apt-get).
+graphviz:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing graphviz (dot) with apt-get"; \
+		apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null; \
+	else \
+		echo "warning: graphviz 'dot' not found and cannot be installed here; svg/png/pdf rendering is unavailable (DOT output still works)"; \
+	fi
+
+demo: setup
+	$(PY) -m tinygrad_udl demo
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis out

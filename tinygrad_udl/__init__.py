@@ -1,0 +1,17 @@
+"""tinygrad_udl: Understanding Deep Learning (Prince), executable.
+
+The autograd API: `Value` (one node per number, chapter 7) and `Tensor` (numpy arrays), with
+`backward()`, `no_grad()`, the functional transforms (`grad`, `jacobian`, `hessian`, `hvp`, ...)
+and module-level functions that work on both engines (`tinygrad_udl.sin(x)`).
+"""
+from .autograd.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .autograd.graph import GraphFreedError, enable_grad, is_grad_enabled, no_grad, zero_grad
+from .autograd.tensor import (ShapeError, Tensor, arange, cat, concatenate, default_rng, dot, einsum, eye, full,
+                              full_like, get_default_dtype, linspace, manual_seed, matmul, maximum, minimum, one_hot,
+                              ones, ones_like, outer, rand, rand_like, randn, randn_like, set_default_dtype, split,
+                              stack, tensor, uniform, where, zeros, zeros_like)
+from .autograd.value import Value
+from .ops import *  # noqa: F401,F403  (exp, log, sin, ... for Values and Tensors alike)
+from .ops import __all__ as _op_names
+
+__version__ = "0.1.0"

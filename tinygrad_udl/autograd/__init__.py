@@ -1,0 +1,1 @@
+"""The engine: the graph core, the table of derivative rules, `Value` and `Tensor`."""

@@ -1,0 +1,188 @@
+"""Raw maths: the namespaces that forward passes and raw-mode VJPs run on.
+
+`ScalarMath` works on Python floats (the `Value` engine), `ArrayMath` on numpy arrays (the `Tensor`
+engine). Both follow IEEE semantics -- overflow gives inf, never an exception -- and leave domain
+errors (log of a negative number, ...) to the user-facing operations, which can name the op.
+A function used by a rule in `rules.py` must exist here (for the engines that use the rule) and in
+the node namespaces of `value.py` / `tensor.py`, with the same meaning.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special as _special
+
+_EXP_MAX = 709.782712893384  # log of the largest float64; math.exp raises above it
+
+
+class ScalarMath:
+    """Float maths for the scalar engine (math module, IEEE-style overflow)."""
+
+    @staticmethod
+    def exp(x):
+        return math.exp(x) if x < _EXP_MAX else math.inf
+
+    @staticmethod
+    def log(x):
+        return math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+
+    @staticmethod
+    def log1p(x):
+        return math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan)
+
+    @staticmethod
+    def sqrt(x):
+        return math.sqrt(x) if x >= 0 else math.nan
+
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+    tan = staticmethod(math.tan)
+    tanh = staticmethod(math.tanh)  # overflow-safe: tends to +-1
+    erf = staticmethod(math.erf)
+
+    @staticmethod
+    def sigmoid(x):
+        # Two branches so that exp never overflows: sigmoid(+-1000) is exactly 1 / 0.
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x) if x > -_EXP_MAX else 0.0
+        return e / (1.0 + e)
+
+    @staticmethod
+    def softplus(x):
+        # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): stable for large |x|.
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+    @staticmethod
+    def pow(x, y):
+        try:
+            return x ** y
+        except OverflowError:
+            return math.inf if x > 0 or float(y) % 2 == 0 else -math.inf
+        except ZeroDivisionError:  # 0 ** negative
+            return math.inf
+
+    @staticmethod
+    def sign(x):
+        return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+    @staticmethod
+    def where(cond, a, b):
+        return a if cond else b
+
+    @staticmethod
+    def tie_weight(x, y):
+        """d max(x, y) / dx: 1 where x wins, 1/2 on a tie (the gradient is split), else 0."""
+        return 1.0 if x > y else (0.5 if x == y else 0.0)
+
+    unbroadcast = None  # scalars never broadcast
+
+
+def broadcast_axes(big, small):
+    """The axes of shape `big` that broadcasting created from shape `small` (summed in backward)."""
+    lead = len(big) - len(small)
+    return tuple(range(lead)) + tuple(i + lead for i, n in enumerate(small) if n == 1 and big[i + lead] != 1)
+
+
+def reduced_shape(shape, axis, keepdims):
+    """Shape of x.sum(axis, keepdims=True): where a reduction's result broadcasts back from."""
+    if keepdims:
+        return None
+    if axis is None:
+        return (1,) * len(shape)
+    axes = (axis,) if isinstance(axis, int) else axis
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class ArrayMath:
+    """numpy maths for the tensor engine. Keeps float32 as float32 (no silent up-casts)."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    expm1 = staticmethod(np.expm1)
+    isfinite = staticmethod(np.isfinite)
+    pad = staticmethod(np.pad)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tan = staticmethod(np.tan)
+    tanh = staticmethod(np.tanh)
+    sign = staticmethod(np.sign)
+    where = staticmethod(np.where)
+    reshape = staticmethod(np.reshape)
+    transpose = staticmethod(np.transpose)
+    swapaxes = staticmethod(np.swapaxes)
+    broadcast_to = staticmethod(np.broadcast_to)
+    matmul = staticmethod(np.matmul)
+    einsum = staticmethod(np.einsum)
+    concatenate = staticmethod(np.concatenate)
+
+    @staticmethod
+    def erf(x):
+        return _special.erf(x)
+
+    @staticmethod
+    def sigmoid(x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    @staticmethod
+    def softplus(x):
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def pow(x, y):
+        return np.power(x, y)
+
+    @staticmethod
+    def sum(x, axis=None, keepdims=False):
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def getitem(x, index):
+        return x[index]
+
+    @staticmethod
+    def tie_weight(x, y):
+        w = (x > y).astype(np.result_type(x, y))
+        return np.where(x == y, w.dtype.type(0.5), w)
+
+    @staticmethod
+    def extremum_weight(x, out, axis, keepdims):
+        """d max(x, axis) / dx: the winners share the gradient equally (ties split evenly)."""
+        shape = reduced_shape(x.shape, axis, keepdims)
+        hit = x == (out if shape is None else out.reshape(shape))
+        return hit / np.sum(hit, axis=axis, keepdims=True, dtype=x.dtype)
+
+    @staticmethod
+    def unbroadcast(g, like):
+        """Sum `g` down to the shape of `like` (the input that was broadcast in the forward pass)."""
+        shape = np.shape(like)
+        if np.shape(g) == shape:
+            return g
+        return np.sum(g, axis=broadcast_axes(np.shape(g), shape)).reshape(shape)
+
+    @staticmethod
+    def expand_to(g, like, axis, keepdims):
+        """Broadcast a reduction's gradient `g` back to the reduced input's shape."""
+        shape = reduced_shape(like.shape, axis, keepdims)
+        return np.broadcast_to(g if shape is None else g.reshape(shape), like.shape)
+
+    @staticmethod
+    def scatter_add(g, index, shape):
+        """zeros(shape) with g added at `index` (repeated indices accumulate): getitem's VJP."""
+        out = np.zeros(shape, dtype=g.dtype)
+        if is_basic_index(index):
+            out[index] = g  # a basic index never repeats an element
+        else:
+            np.add.at(out, index, g)
+        return out
+
+
+def is_basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+

@@ -1,0 +1,187 @@
+"""The graph core shared by `Value` and `Tensor`.
+
+A node remembers the primitive that made it (`_rule`), its parent nodes (`_parents`) and the
+non-differentiable arguments of the call (`_ctx`, e.g. an axis). Everything else here walks that
+structure: the iterative topological order, the backward driver (the chain rule of section 7.3,
+with gradients summed where a value has several consumers, eqs. 7.42-7.44) and the grad mode
+(`no_grad`, `enable_grad`).
+
+The driver runs each primitive's vector-Jacobian products from `rules.py` in one of two modes:
+
+- *raw* (the usual case): on plain floats / numpy arrays, no nodes are made;
+- *create_graph=True*: on the nodes themselves with recording on, so the gradients are nodes with
+  graphs of their own and can be differentiated again (Hessians, WGAN-GP penalties).
+
+The same rule serves both because every VJP is written against a namespace `o` of operations
+(`o.cos`, `o.unbroadcast`, ...) that exists for floats, arrays, Values and Tensors.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+
+# A node's `_ctx` after backward() has released it; a second backward through it is an error.
+FREED = object()
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are recorded for backward right now."""
+    return _mode.enabled
+
+
+class _SetGradMode(contextlib.ContextDecorator):
+    """Context manager (and decorator) that sets the grad mode and restores the previous one."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self.prev = _mode.enabled
+        _mode.enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.prev
+        return False
+
+
+def no_grad():
+    """Record nothing inside: results are constants (cheaper, and gradients cannot flow through)."""
+    return _SetGradMode(False)
+
+
+def enable_grad():
+    """Record operations again, e.g. inside a `no_grad()` block."""
+    return _SetGradMode(True)
+
+
+class Node:
+    """Bookkeeping common to `Value` and `Tensor` (subclasses add storage and maths)."""
+
+    __slots__ = ("_parents", "_rule", "_ctx")
+
+    # Subclasses set these: the raw namespace the forward and raw-mode VJPs run on, and the node
+    # namespace that create_graph-mode VJPs run on. Plain attributes, not methods, because the
+    # backward driver reads them once per node.
+    _raw_ops = None
+    _node_ops = None
+    # requires_grad: whether gradients flow into this node; _retains_grad: whether a non-leaf keeps
+    # its `.grad`; _hooks: functions applied to the gradient (Tensor.register_hook).
+
+    def _init_leaf(self):
+        self._parents = ()
+        self._rule = None
+        self._ctx = None
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._rule is None
+
+    @property
+    def op(self) -> str:
+        """Name of the primitive that produced this node ('' for a leaf)."""
+        return "" if self._rule is None else self._rule.name
+
+
+def toposort(roots) -> list:
+    """All nodes reachable from `roots`, every node after its parents (iterative post-order DFS).
+
+    Iterative so that a chain of a million nodes needs no recursion (micrograd's RecursionError).
+    Nodes hash by identity, so they serve directly as set members and dict keys here.
+    """
+    order, seen = [], set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for p in parents:
+                if p not in seen:
+                    seen.add(p)
+                    if p._parents:
+                        stack.append((p, iter(p._parents)))
+                        break
+                    order.append(p)  # a leaf: done at once
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+class GraphFreedError(RuntimeError):
+    """backward() through a graph that an earlier backward() released."""
+
+
+def zero_grad(nodes):
+    """Clear the gradients of `nodes` (Values to 0.0, Tensors to None): leaf gradients accumulate
+    across backward() calls, as in PyTorch, so a training loop clears them before each step."""
+    for node in nodes:
+        node.grad = node._cleared_grad
+
+
+def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None):
+    """Reverse-mode sweep from `roots` (seeded with `seeds`, the upstream gradients).
+
+    With `inputs=None` the gradients are accumulated into `.grad` of every node that keeps one
+    (leaves; all Values; tensors after `retain_grad()`), as PyTorch does. With `inputs`
+    (a sequence of nodes) nothing is accumulated and their gradients are returned in order
+    (None for an input the roots do not depend on) -- the functional `grad()`.
+    """
+    order = toposort(roots)
+    grads = {}
+    for root, seed in zip(roots, seeds):
+        grads[root] = seed if root not in grads else grads[root] + seed
+    wanted = None if inputs is None else {x: i for i, x in enumerate(inputs)}
+    results = [None] * (0 if inputs is None else len(inputs))
+    with _SetGradMode(create_graph):
+        for node in reversed(order):
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._hooks:
+                g = node._run_hooks(g)
+            rule = node._rule
+            if wanted is None:
+                if rule is None or node._retains_grad:
+                    node._accumulate_grad(g)
+            elif node in wanted:
+                results[wanted[node]] = g
+            if rule is None:
+                continue
+            ctx = node._ctx
+            if ctx is FREED:
+                raise GraphFreedError(
+                    f"backward() through '{rule.name}' a second time: its graph was freed by the first "
+                    "backward(). Pass retain_graph=True to the first call if you need to go through the "
+                    "graph again, or recompute the forward pass.")
+            parents = node._parents
+            if create_graph:
+                ops, out, args = node._node_ops, node, parents
+            else:
+                ops, out, args = node._raw_ops, node.data, [p.data for p in parents]
+            vjps = rule.vjps
+            unbroadcast = ops.unbroadcast if rule.broadcasting else None
+            for i, parent in enumerate(parents):
+                if not parent.requires_grad:
+                    continue
+                if ctx is None:
+                    contrib = vjps[i](ops, g, out, *args)
+                elif rule.variadic:  # one VJP for all inputs, told which one
+                    contrib = vjps[0](ops, g, out, *args, index=i, **ctx)
+                else:
+                    contrib = vjps[i](ops, g, out, *args, **ctx)
+                if unbroadcast is not None:
+                    contrib = unbroadcast(contrib, args[i])
+                prev = grads.get(parent)
+                grads[parent] = contrib if prev is None else prev + contrib
+            if not retain_graph:
+                node._ctx = FREED
+    return results

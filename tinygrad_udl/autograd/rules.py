@@ -1,0 +1,221 @@
+"""The table of primitives: each one a forward function and one vector-Jacobian product per input.
+
+This is the only place where derivatives are written down. Every function takes the maths
+namespace `o` first (see `backends.py`): forward passes run on raw floats / arrays; VJPs run on
+raw values, or on `Value` / `Tensor` nodes when `create_graph=True`, which is what makes
+gradients of gradients work without a second copy of any rule. A VJP is called as
+`vjp(o, g, out, *inputs, **params)`: `g` is the upstream gradient dL/d(out), and the result is
+dL/d(input) = g . d(out)/d(input) (for `binary` primitives, at the broadcast shape: the driver sums
+it back to the input's shape).
+
+`Value` uses the elementwise rules; `Tensor` uses all of them. Everything not listed here (mean,
+var, softmax-free compositions, stack, ...) is a composite of these primitives in `tensor.py`.
+"""
+from __future__ import annotations
+
+import math
+
+from .backends import reduced_shape
+
+
+class Primitive:
+    """A differentiable operation: `forward(o, *inputs, **params)` and its VJPs."""
+
+    __slots__ = ("name", "forward", "vjps", "variadic", "broadcasting")
+
+    def __init__(self, name, forward, vjps, variadic=False, broadcasting=False):
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.variadic = variadic  # one VJP for any number of inputs, called with index=i
+        self.broadcasting = broadcasting  # inputs broadcast: the driver sums gradients back to shape
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def primitive(name, forward, *vjps, variadic=False, broadcasting=False):
+    prim = Primitive(name, forward, vjps, variadic, broadcasting)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def binary(name, forward, *vjps):
+    """An elementwise primitive whose inputs broadcast against each other (numpy rules). Its VJPs
+    give the gradient at the output's shape; the backward driver sums it back to each input's."""
+    return primitive(name, forward, *vjps, broadcasting=True)
+
+
+# ---- elementwise, shared by Value and Tensor ------------------------------------------------------
+
+ADD = binary("add", lambda o, x, y: x + y,
+             lambda o, g, out, x, y: g,
+             lambda o, g, out, x, y: g)
+SUB = binary("sub", lambda o, x, y: x - y,
+             lambda o, g, out, x, y: g,
+             lambda o, g, out, x, y: -g)
+MUL = binary("mul", lambda o, x, y: x * y,
+             lambda o, g, out, x, y: g * y,
+             lambda o, g, out, x, y: g * x)
+DIV = binary("div", lambda o, x, y: x / y,
+             lambda o, g, out, x, y: g / y,
+             lambda o, g, out, x, y: -g * out / y)   # d(x/y)/dy = -x/y^2
+NEG = primitive("neg", lambda o, x: -x,
+                lambda o, g, out, x: -g)
+# x ** y with both differentiable: d/dx = y x^(y-1), d/dy = x^y log x (undefined for x < 0).
+POW = binary("pow", lambda o, x, y: o.pow(x, y),
+             lambda o, g, out, x, y: g * y * x ** (y - 1),
+             lambda o, g, out, x, y: g * out * o.log(x))
+# x ** c for a constant c (the common case; no gradient for c, no log of a negative base).
+POW_CONST = primitive("pow_const", lambda o, x, c: o.pow(x, c),
+                      lambda o, g, out, x, c: g * (c * x ** (c - 1)) if c != 0 else g * 0)
+EXP = primitive("exp", lambda o, x: o.exp(x),
+                lambda o, g, out, x: g * out)
+LOG = primitive("log", lambda o, x: o.log(x),
+                lambda o, g, out, x: g / x)
+LOG1P = primitive("log1p", lambda o, x: o.log1p(x),
+                  lambda o, g, out, x: g / (1 + x))
+SQRT = primitive("sqrt", lambda o, x: o.sqrt(x),
+                 lambda o, g, out, x: g * 0.5 / out)
+SIN = primitive("sin", lambda o, x: o.sin(x),
+                lambda o, g, out, x: g * o.cos(x))
+COS = primitive("cos", lambda o, x: o.cos(x),
+                lambda o, g, out, x: -(g * o.sin(x)))
+TAN = primitive("tan", lambda o, x: o.tan(x),
+                lambda o, g, out, x: g * (1 + out * out))
+TANH = primitive("tanh", lambda o, x: o.tanh(x),
+                 lambda o, g, out, x: g * (1 - out * out))
+SIGMOID = primitive("sigmoid", lambda o, x: o.sigmoid(x),
+                    lambda o, g, out, x: g * (out * (1 - out)))
+# ReLU'(0) = 0 (CONVENTIONS.md: the book's answer booklet, and PyTorch).
+RELU = primitive("relu", lambda o, x: x * (x > 0),
+                 lambda o, g, out, x: g * (x > 0))
+# Leaky ReLU (eq. 3.13 / 7.41): slope `slope` for x <= 0, so LReLU'(0) = slope, as PyTorch.
+LEAKY_RELU = primitive("leaky_relu", lambda o, x, slope: o.where(x > 0, x, x * slope),
+                       lambda o, g, out, x, slope: o.where(x > 0, g, g * slope))
+SOFTPLUS = primitive("softplus", lambda o, x: o.softplus(x),
+                     lambda o, g, out, x: g * o.sigmoid(x))
+ABS = primitive("abs", lambda o, x: abs(x),
+                lambda o, g, out, x: g * o.sign(x))   # |x|'(0) = 0
+ERF = primitive("erf", lambda o, x: o.erf(x),
+                lambda o, g, out, x: g * (2 / math.sqrt(math.pi)) * o.exp(-(x * x)))
+# max/min of two: the gradient goes to the winner and is split evenly on a tie (a kink).
+MAXIMUM = binary("maximum", lambda o, x, y: o.where(x >= y, x, y),
+                    lambda o, g, out, x, y: g * o.tie_weight(x, x),
+                    lambda o, g, out, x, y: g * o.tie_weight(y, x))
+MINIMUM = binary("minimum", lambda o, x, y: o.where(x <= y, x, y),
+                    lambda o, g, out, x, y: g * o.tie_weight(y, x),
+                    lambda o, g, out, x, y: g * o.tie_weight(x, y))
+
+# ---- tensor-only elementwise ----------------------------------------------------------------------
+
+ELU = primitive("elu", lambda o, x, alpha: o.where(x > 0, x, alpha * o.expm1(x * (x <= 0))),
+                lambda o, g, out, x, alpha: o.where(x > 0, g, g * (out + alpha)))   # alpha e^x = out + alpha
+# where(cond, a, b) with a constant boolean `cond`.
+WHERE = binary("where", lambda o, a, b, cond: o.where(cond, a, b),
+                  lambda o, g, out, a, b, cond: g * cond,
+                  lambda o, g, out, a, b, cond: g * ~cond)
+
+# ---- reductions -----------------------------------------------------------------------------------
+
+SUM = primitive("sum", lambda o, x, axis, keepdims: o.sum(x, axis=axis, keepdims=keepdims),
+                lambda o, g, out, x, axis, keepdims: o.expand_to(g, x, axis, keepdims))
+# max/min over axes: the maximal elements share the gradient equally (ties split evenly, a kink).
+MAX = primitive("max", lambda o, x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+                lambda o, g, out, x, axis, keepdims:
+                    o.expand_to(g, x, axis, keepdims) * o.extremum_weight(x, out, axis, keepdims))
+MIN = primitive("min", lambda o, x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+                lambda o, g, out, x, axis, keepdims:
+                    o.expand_to(g, x, axis, keepdims) * o.extremum_weight(x, out, axis, keepdims))
+
+
+def _logsumexp(o, x, axis, keepdims):
+    # log sum exp x = m + log sum exp(x - m), m the max: finite for logits of +-1e4 (eq. 5.24).
+    m = x.max(axis=axis, keepdims=True)
+    m = o.where(o.isfinite(m), m, 0)
+    s = o.log(o.sum(o.exp(x - m), axis=axis, keepdims=keepdims))
+    return s + m.reshape(s.shape)
+
+
+LOGSUMEXP = primitive("logsumexp", _logsumexp,
+                      lambda o, g, out, x, axis, keepdims:
+                          o.expand_to(g, x, axis, keepdims) * o.exp(x - o.expand_to(out, x, axis, keepdims)))
+SOFTMAX = primitive("softmax", lambda o, x, axis: o.exp(x - _logsumexp(o, x, axis, True)),
+                    lambda o, g, out, x, axis: out * (g - o.sum(g * out, axis=axis, keepdims=True)))
+LOG_SOFTMAX = primitive("log_softmax", lambda o, x, axis: x - _logsumexp(o, x, axis, True),
+                        lambda o, g, out, x, axis: g - o.exp(out) * o.sum(g, axis=axis, keepdims=True))
+
+# ---- shape and indexing ---------------------------------------------------------------------------
+
+RESHAPE = primitive("reshape", lambda o, x, shape: o.reshape(x, shape),
+                    lambda o, g, out, x, shape: o.reshape(g, x.shape))
+TRANSPOSE = primitive("transpose", lambda o, x, axes: o.transpose(x, axes),
+                      lambda o, g, out, x, axes: o.transpose(g, tuple(sorted(range(len(axes)), key=axes.__getitem__))))
+BROADCAST_TO = primitive("broadcast_to", lambda o, x, shape: o.broadcast_to(x, shape),
+                         lambda o, g, out, x, shape: g)
+GETITEM = primitive("getitem", lambda o, x, index: x[index],
+                    lambda o, g, out, x, index: o.scatter_add(g, index, x.shape))
+# getitem's VJP as a primitive of its own (so that it too can be differentiated): repeated
+# indices accumulate.
+SCATTER_ADD = primitive("scatter_add", lambda o, g, index, shape: o.scatter_add(g, index, shape),
+                        lambda o, g, out, x, index, shape: o.getitem(g, index))
+
+
+def _concat_vjp(o, g, out, *xs, axis, index):
+    start = sum(x.shape[axis] for x in xs[:index])
+    span = slice(start, start + xs[index].shape[axis])
+    return o.getitem(g, (slice(None),) * (axis % g.ndim) + (span,))
+
+
+CONCATENATE = primitive("concatenate", lambda o, *xs, axis: o.concatenate(xs, axis=axis), _concat_vjp,
+                        variadic=True)
+PAD = primitive("pad", lambda o, x, pad_width, value: o.pad(x, pad_width, constant_values=value),
+                lambda o, g, out, x, pad_width, value:
+                    o.getitem(g, tuple(slice(lo, n - hi) for (lo, hi), n in zip(pad_width, g.shape))))
+
+# ---- linear algebra -------------------------------------------------------------------------------
+
+
+def _matmul_vjp(o, g, x, y, wrt_x):
+    """numpy's matmul rules: 1-D operands are promoted to matrices, batch dimensions broadcast."""
+    if x.ndim >= 2 and y.ndim >= 2:
+        if wrt_x:
+            return o.unbroadcast(o.matmul(g, o.swapaxes(y, -1, -2)), x)
+        return o.unbroadcast(o.matmul(o.swapaxes(x, -1, -2), g), y)
+    gshape = g.shape + (1,) if y.ndim == 1 else g.shape
+    if x.ndim == 1:
+        gshape = gshape[:-1] + (1,) + gshape[-1:]
+    g2 = o.reshape(g, gshape)
+    x2 = o.reshape(x, (1,) + x.shape) if x.ndim == 1 else x
+    y2 = o.reshape(y, y.shape + (1,)) if y.ndim == 1 else y
+    grad = _matmul_vjp(o, g2, x2, y2, wrt_x)
+    return o.reshape(grad, x.shape if wrt_x else y.shape)
+
+
+MATMUL = primitive("matmul", lambda o, x, y: o.matmul(x, y),
+                   lambda o, g, out, x, y: _matmul_vjp(o, g, x, y, True),
+                   lambda o, g, out, x, y: _matmul_vjp(o, g, x, y, False))
+
+
+def _einsum_vjp(o, g, out, *xs, subscripts, index):
+    """d/dx_i of einsum: contract the upstream gradient with the other operands, then broadcast
+    over the letters that only x_i carries (they were summed away in the forward pass)."""
+    inputs, output = subscripts.split("->")
+    inputs = inputs.split(",")
+    target = inputs[index]
+    others = [s for j, s in enumerate(inputs) if j != index]
+    known = output + "".join(others)
+    keep = "".join(c for c in target if c in known)
+    operands = [x for j, x in enumerate(xs) if j != index]
+    grad = o.einsum(",".join([output] + others) + "->" + keep, g, *operands)
+    if keep != target:
+        grad = o.broadcast_to(o.reshape(grad, tuple(n if c in keep else 1 for c, n in zip(target, xs[index].shape))),
+                              xs[index].shape)
+    return grad
+
+
+# `subscripts` is normalised by tensor.einsum to the explicit form "ij,jk->ik".
+EINSUM = primitive("einsum", lambda o, *xs, subscripts: o.einsum(subscripts, *xs), _einsum_vjp, variadic=True)

@@ -1,0 +1,906 @@
+"""`Tensor`: a numpy array node on the same graph core and the same rules as `Value`.
+
+    >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x = Tensor([1.0, -1.0])
+    >>> (W @ x).relu().sum().backward()
+    >>> W.grad.numpy().tolist()
+    [[0.0, 0.0], [1.0, -1.0]]
+
+Dtype policy (as PyTorch, with numpy's promotion): Python numbers and lists take the default float
+dtype (`get_default_dtype()`, float32 unless `set_default_dtype` says otherwise); numpy arrays keep
+their dtype; a Python scalar operand takes the tensor's dtype; two arrays promote as numpy does.
+Only floating-point tensors can require gradients.
+
+Primitives (with derivative rules) are in `rules.py`; the composites here are built from them, so
+every operation is differentiable to any order.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from . import rules as R
+from .backends import ArrayMath, broadcast_axes, reduced_shape
+from .graph import Node, _mode, run_backward
+from .value import Value
+
+_default_dtype = np.dtype(np.float32)
+_rng = np.random.default_rng()
+
+
+def set_default_dtype(dtype):
+    """Set the float dtype that Python data and creation functions get (float32 or float64)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: {dtype} is not a floating-point dtype; use float32 or float64")
+    _default_dtype = dtype
+
+
+def get_default_dtype():
+    return _default_dtype
+
+
+def manual_seed(seed):
+    """Seed the generator behind randn/rand/uniform (and the library's other random draws)."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+
+
+def default_rng():
+    """The library's current numpy Generator (for code that takes an optional `rng=`)."""
+    return _rng
+
+
+class ShapeError(ValueError):
+    """Shapes that an operation cannot combine; the message names the op and shows the shapes."""
+
+
+def _to_array(data, dtype):
+    if isinstance(data, Tensor):
+        data = data.data
+    elif isinstance(data, Value):
+        data = data.data
+    if isinstance(data, np.ndarray | np.generic):
+        arr = np.array(data, dtype=dtype)
+    else:
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"Tensor: cannot make an array of {type(data).__name__} {data!r:.60} ({e})") from None
+        if dtype is None and arr.dtype.kind in "iuf":
+            arr = arr.astype(_default_dtype)  # Python numbers take the default float dtype
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: dtype {arr.dtype} is not supported (use bool, integer or float data)")
+    return arr
+
+
+class Tensor(Node):
+    """`Tensor(data, requires_grad=False, dtype=None, label=None)`: an n-d array that records the
+    operations made with it, for reverse-mode differentiation (`backward()`, `.grad`)."""
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_hooks", "_retains_grad", "__weakref__")
+    _raw_ops = ArrayMath
+    _cleared_grad = None
+    __array_priority__ = 100  # ndarray (op) Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None, label=None):
+        self.data = _to_array(data, None if dtype is None else np.dtype(dtype))
+        self.grad = None
+        self.label = label
+        self._parents, self._rule, self._ctx = (), None, None
+        self._hooks = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_()
+
+    @classmethod
+    def _wrap(cls, array, requires_grad=False):
+        """A leaf around an existing array (no copy, no checks): the engine's fast path."""
+        t = cls.__new__(cls)
+        t.data = array if type(array) is np.ndarray else np.asarray(array)
+        t.grad = None
+        t.label = None
+        t._parents, t._rule, t._ctx = (), None, None
+        t._hooks = None
+        t._retains_grad = False
+        t.requires_grad = requires_grad
+        return t
+
+    # ---- array facts ------------------------------------------------------------------------------
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    dtype = property(lambda self: self.data.dtype)
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def numpy(self):
+        """The data as a numpy array (shared, not copied: treat it as read-only)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): the tensor has {self.data.size} elements (shape {self.shape}); only a one-element tensor converts to a Python number")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(", threshold=50)
+        extra = f", dtype={self.dtype}"
+        if self._rule is not None:
+            extra += f", op={self._rule.name}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        if self.label:
+            extra += f", label={self.label!r}"
+        return f"Tensor({body}{extra})"
+
+    __hash__ = Node.__hash__
+
+    # ---- autograd ---------------------------------------------------------------------------------
+
+    def requires_grad_(self, requires_grad=True):
+        """Mark a leaf as a variable to differentiate with respect to (in place; returns self)."""
+        if self._rule is not None:
+            raise RuntimeError(f"requires_grad_(): only leaf tensors can change requires_grad; this one is the result of '{self.op}'. Use .detach() to make a leaf.")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad: only floating-point tensors have gradients, this one is {self.dtype}. Convert with Tensor(data, dtype='float32').")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """The same data as a new leaf that does not require grad: gradients stop here."""
+        return Tensor._wrap(self.data)
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward() (leaves always keep theirs)."""
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, fn):
+        """Call `fn(grad)` when this tensor's gradient is computed; a non-None result replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): the tensor does not require grad, so no gradient will reach it")
+        self._hooks = (self._hooks or []) + [fn]
+        return fn
+
+    def _run_hooks(self, g):
+        as_tensor = isinstance(g, Tensor)
+        for fn in self._hooks:
+            result = fn(g if as_tensor else Tensor._wrap(g))
+            if result is not None:
+                result = result if isinstance(result, Tensor) else Tensor(result, dtype=self.dtype)
+                g = result if as_tensor else result.data
+        return g
+
+    def _accumulate_grad(self, g):
+        if isinstance(g, Tensor):  # create_graph=True: the gradient keeps its graph
+            self.grad = g if self.grad is None else self.grad + g
+            return
+        g = np.asarray(g)
+        if g.dtype != self.data.dtype:
+            g = g.astype(self.data.dtype)  # the gradient has the dtype of its tensor, as PyTorch
+        if self.grad is not None:
+            g = self.grad.data + g
+        # Gradient arrays may be shared between tensors (x + y hands both the same upstream
+        # gradient), so they are read-only: update them out of place (p.grad = ...), never in place.
+        g.flags.writeable = False
+        self.grad = Tensor._wrap(g)
+
+    def backward(self, grad=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
+
+        `grad` is the upstream gradient (needed when self is not a single number). A second
+        backward through the same graph raises unless the first used `retain_graph=True`; with
+        `create_graph=True` the gradients are tensors with graphs of their own (higher order).
+        """
+        if not self.requires_grad:
+            if self.dtype.kind != "f":
+                raise RuntimeError(f"backward(): the tensor has dtype {self.dtype}; only floating-point tensors have gradients")
+            raise RuntimeError("backward(): this tensor does not require grad: none of its inputs has requires_grad=True, "
+                               "or it was computed under no_grad() or from detach(). Create the inputs with "
+                               "Tensor(..., requires_grad=True).")
+        if retain_graph is None:
+            retain_graph = create_graph
+        run_backward([self], [self._seed(grad, "backward", create_graph)], retain_graph=retain_graph,
+                     create_graph=create_graph)
+
+    def _seed(self, grad, op, as_tensor):
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"{op}(): the output has shape {self.shape}; a gradient can be created implicitly "
+                                   "only for a single number. Reduce it first (out.sum()) or pass grad= with the "
+                                   "output's shape (e.g. ones_like(out)).")
+            seed = np.ones_like(self.data)
+        else:
+            if np.shape(grad) != self.shape:
+                raise ShapeError(f"{op}(): grad has shape {np.shape(grad)} but the output has shape {self.shape}; they must match")
+            if as_tensor and isinstance(grad, Tensor):
+                return grad  # it may carry a graph of its own (double-VJP tricks)
+            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+        return Tensor._wrap(seed) if as_tensor else seed
+
+    # ---- arithmetic -------------------------------------------------------------------------------
+
+    def __add__(self, other):
+        return _binary(R.ADD, self, other)
+
+    def __radd__(self, other):
+        return _binary(R.ADD, other, self)
+
+    def __sub__(self, other):
+        return _binary(R.SUB, self, other)
+
+    def __rsub__(self, other):
+        return _binary(R.SUB, other, self)
+
+    def __mul__(self, other):
+        return _binary(R.MUL, self, other)
+
+    def __rmul__(self, other):
+        return _binary(R.MUL, other, self)
+
+    def __truediv__(self, other):
+        return _binary(R.DIV, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(R.DIV, other, self)
+
+    def __pow__(self, other):
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return apply(R.POW_CONST, self, c=other)
+        return _binary(R.POW, self, other)
+
+    def __rpow__(self, other):
+        return _binary(R.POW, other, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __neg__(self):
+        return apply(R.NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply(R.ABS, self)
+
+    # Comparisons give boolean tensors that carry no gradient.
+    def __lt__(self, other):
+        return Tensor._wrap(self.data < _raw(other))
+
+    def __le__(self, other):
+        return Tensor._wrap(self.data <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor._wrap(self.data > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor._wrap(self.data >= _raw(other))
+
+    def __eq__(self, other):
+        return Tensor._wrap(self.data == _raw(other))
+
+    def __ne__(self, other):
+        return Tensor._wrap(self.data != _raw(other))
+
+    def __invert__(self):
+        return Tensor._wrap(~self.data)
+
+    def __and__(self, other):
+        return Tensor._wrap(self.data & _raw(other))
+
+    def __or__(self, other):
+        return Tensor._wrap(self.data | _raw(other))
+
+    def __getitem__(self, index):
+        return apply(R.GETITEM, self, index=_index(index))
+
+    def __setitem__(self, index, value):
+        raise TypeError("Tensors are not changed in place (the graph records values). Build a new tensor "
+                        "with where(mask, new, old) or concatenate; to update a parameter outside the graph "
+                        "assign to its .data array.")
+
+    # ---- elementwise functions --------------------------------------------------------------------
+
+    def exp(self):
+        return apply(R.EXP, self)
+
+    def log(self):
+        return apply(R.LOG, self)
+
+    def log1p(self):
+        return apply(R.LOG1P, self)
+
+    def sqrt(self):
+        return apply(R.SQRT, self)
+
+    def sin(self):
+        return apply(R.SIN, self)
+
+    def cos(self):
+        return apply(R.COS, self)
+
+    def tan(self):
+        return apply(R.TAN, self)
+
+    def tanh(self):
+        return apply(R.TANH, self)
+
+    def sigmoid(self):
+        return apply(R.SIGMOID, self)
+
+    def relu(self):
+        return apply(R.RELU, self)
+
+    def leaky_relu(self, slope=0.01):
+        return apply(R.LEAKY_RELU, self, slope=slope)
+
+    def elu(self, alpha=1.0):
+        return apply(R.ELU, self, alpha=alpha)
+
+    def selu(self):
+        # Klambauer et al. 2017 constants (standard, not in the book): scale * elu(x, alpha).
+        return self.elu(1.6732632423543772) * 1.0507009873554805
+
+    def gelu(self):
+        """Exact GELU x * Phi(x) with the normal CDF Phi written with erf (figure 3.13)."""
+        return self * (0.5 * (1 + (self * (1 / math.sqrt(2))).erf()))
+
+    def silu(self):
+        """SiLU / swish x * sigmoid(x) (figure 3.13)."""
+        return self * self.sigmoid()
+
+    swish = silu
+
+    def softplus(self):
+        return apply(R.SOFTPLUS, self)
+
+    def erf(self):
+        return apply(R.ERF, self)
+
+    def abs(self):
+        return apply(R.ABS, self)
+
+    def sign(self):
+        """Sign of each element (-1, 0, 1): a constant, it carries no gradient."""
+        return Tensor._wrap(np.sign(self.data))
+
+    def clip(self, min=None, max=None):
+        """Clamp to [min, max]; the gradient passes where min <= x <= max (PyTorch's clamp)."""
+        out = self
+        if min is not None:
+            out = where(self.data < min, min, out)
+        if max is not None:
+            out = where(self.data > max, max, out)
+        return out
+
+    clamp = clip
+
+    def maximum(self, other):
+        return _binary(R.MAXIMUM, self, other)
+
+    def minimum(self, other):
+        return _binary(R.MINIMUM, self, other)
+
+    # ---- reductions (numpy's axis= and keepdims=) -------------------------------------------------
+
+    def sum(self, axis=None, keepdims=False):
+        return apply(R.SUM, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return self.sum(axis, keepdims) * (1.0 / _count(self.shape, axis))
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        """Variance with divisor N - ddof (ddof=0: the biased form of batch norm, eq. 11.8)."""
+        n = _count(self.shape, axis)
+        if n - ddof <= 0:
+            raise ValueError(f"var: {n} element(s) along the reduced axes and ddof={ddof} leave no degrees of freedom")
+        d = self - self.mean(axis, keepdims=True)
+        return (d * d).sum(axis, keepdims) * (1.0 / (n - ddof))
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return self.var(axis, ddof, keepdims).sqrt()
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum; tied maximal elements share the gradient equally (a kink, see docs)."""
+        return apply(R.MAX, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return apply(R.MIN, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        """log sum exp, shifted by the maximum so that large logits stay finite (eq. 5.24)."""
+        return apply(R.LOGSUMEXP, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return Tensor._wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis=None, keepdims=False):
+        return Tensor._wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
+    def softmax(self, axis=-1):
+        """exp(x) / sum exp(x) along `axis`, computed stably (eq. 5.22, 12.5)."""
+        return apply(R.SOFTMAX, self, axis=_axis(axis, self.ndim))
+
+    def log_softmax(self, axis=-1):
+        """x - logsumexp(x): finite for logits of +-1e4 (the multiclass loss, eq. 5.24)."""
+        return apply(R.LOG_SOFTMAX, self, axis=_axis(axis, self.ndim))
+
+    # ---- shape ------------------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        try:
+            new = np.reshape(self.data, shape).shape  # a view: resolves -1 and checks the size
+        except (ValueError, TypeError):
+            raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} ({self.size} elements) "
+                             f"into shape {shape}") from None
+        return self if new == self.shape else apply(R.RESHAPE, self, shape=new)
+
+    def transpose(self, *axes):
+        axes = _shape_arg(axes) or tuple(reversed(range(self.ndim)))
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ShapeError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+        return apply(R.TRANSPOSE, self, axes=tuple(a % self.ndim for a in axes))
+
+    permute = transpose
+
+    def swapaxes(self, axis1, axis2):
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return self.transpose(axes)
+
+    def broadcast_to(self, *shape):
+        shape = _shape_arg(shape)
+        if shape == self.shape:
+            return self
+        try:
+            np.broadcast_to(self.data, shape)  # a view: only checks
+        except ValueError:
+            raise ShapeError(_broadcast_message("broadcast_to", [self.shape, shape])) from None
+        return apply(R.BROADCAST_TO, self, shape=shape)
+
+    expand = broadcast_to
+
+    def squeeze(self, axis=None):
+        if axis is None:
+            return self.reshape([n for n in self.shape if n != 1])
+        axes = {a % self.ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+        bad = [a for a in axes if self.shape[a] != 1]
+        if bad:
+            raise ShapeError(f"squeeze: axis {bad[0]} of shape {self.shape} has size {self.shape[bad[0]]}, not 1")
+        return self.reshape([n for i, n in enumerate(self.shape) if i not in axes])
+
+    def unsqueeze(self, axis):
+        axis = axis % (self.ndim + 1)
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    expand_dims = unsqueeze
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = start_dim % self.ndim, end_dim % self.ndim
+        return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
+
+    def pad(self, pad_width, value=0.0):
+        """Constant padding, numpy's `pad_width` ((before, after) per axis, or one pair for all)."""
+        pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (self.ndim, 2))
+        return apply(R.PAD, self, pad_width=tuple(map(tuple, pw.tolist())), value=value)
+
+    def flip(self, axis=None):
+        axes = range(self.ndim) if axis is None else [a % self.ndim for a in ((axis,) if isinstance(axis, int) else axis)]
+        return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
+
+    def repeat(self, repeats, axis=None):
+        """numpy's repeat: each element `repeats` times along `axis` (flattened when axis is None)."""
+        x = self.flatten() if axis is None else self
+        axis = 0 if axis is None else axis % x.ndim
+        index = np.repeat(np.arange(x.shape[axis]), repeats)
+        return x[(slice(None),) * axis + (index,)]
+
+    def tril(self, k=0):
+        return self * np.tri(*self.shape[-2:], k=k, dtype=bool)
+
+    def triu(self, k=0):
+        return self * ~np.tri(*self.shape[-2:], k=k - 1, dtype=bool)
+
+    # ---- linear algebra ---------------------------------------------------------------------------
+
+    def matmul(self, other):
+        return matmul(self, other)
+
+    def dot(self, other):
+        return dot(self, other)
+
+
+# ---- the engine's entry point ---------------------------------------------------------------------
+
+
+def apply(rule, *inputs, **params):
+    """Run primitive `rule` forward on tensors and record it when a gradient may be needed."""
+    try:
+        data = rule.forward(ArrayMath, *[t.data for t in inputs], **params)
+    except ValueError as e:
+        raise ShapeError(_explain(rule, inputs, e)) from None
+    out = Tensor.__new__(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = None
+    out._hooks = None
+    out._retains_grad = False
+    if _mode.enabled and any(t.requires_grad for t in inputs):
+        out._parents, out._rule, out._ctx = inputs, rule, params or None
+        out.requires_grad = True
+    else:
+        out._parents, out._rule, out._ctx = (), None, None
+        out.requires_grad = False
+    return out
+
+
+def _explain(rule, inputs, error):
+    shapes = [t.shape for t in inputs]
+    if rule.broadcasting:
+        return _broadcast_message(rule.name, shapes)
+    if rule is R.MATMUL:
+        a, b = shapes
+        return (f"matmul: shapes {a} @ {b} do not fit: the last axis of the left operand ({a[-1] if a else '-'}) must "
+                f"equal the {'only' if len(b) == 1 else 'second-to-last'} axis of the right operand "
+                f"({b[-2] if len(b) > 1 else (b[0] if b else '-')}).")
+    return f"{rule.name}: {error} (input shapes {', '.join(map(str, shapes))})"
+
+
+def _broadcast_message(op, shapes):
+    """Both shapes right-aligned, and the first axis where they are incompatible."""
+    width = max(len(str(s)) for s in shapes)
+    lines = [f"{op}: shapes cannot be broadcast together:"] + [f"    {str(s):>{width}}" for s in shapes]
+    ndim = max(len(s) for s in shapes)
+    for k in range(1, ndim + 1):
+        sizes = {s[-k] for s in shapes if len(s) >= k} - {1}
+        if len(sizes) > 1:
+            lines.append(f"axis {-k}: sizes {' vs '.join(str(s[-k]) for s in shapes if len(s) >= k)}. Shapes are "
+                         "aligned on the right; each axis needs equal sizes or a 1 (reshape or unsqueeze to fix).")
+            break
+    return "\n".join(lines)
+
+
+def _raw(x):
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, Value):
+        raise TypeError("cannot mix a Value (scalar engine) and a Tensor in one operation; use Tensor(value.data) "
+                        "or keep to one engine")
+    return x
+
+
+def _operand(x, like):
+    """Lift a non-Tensor operand: a Python scalar takes the other operand's dtype (numpy's weak
+    scalars), or the default float dtype against an integer tensor."""
+    if isinstance(x, Tensor):
+        return x
+    x = _raw(x)
+    if isinstance(x, bool | numbers.Number) and not isinstance(x, np.generic):
+        kind = like.dtype.kind
+        if kind == "f" or (kind in "iu" and isinstance(x, int)) or (kind == "b" and isinstance(x, bool)):
+            return Tensor._wrap(np.asarray(x, dtype=like.dtype))
+        return Tensor._wrap(np.asarray(x, dtype=_default_dtype))
+    return Tensor._wrap(_to_array(x, None) if not isinstance(x, np.ndarray) else x)
+
+
+def _binary(rule, a, b):
+    if type(a) is not Tensor:
+        a = _operand(a, b)
+    if type(b) is not Tensor:
+        b = _operand(b, a)
+    return apply(rule, a, b)
+
+
+def _index(index):
+    """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _axis(axis, ndim):
+    if axis is None:
+        return None
+    if isinstance(axis, int | np.integer):
+        if not -max(ndim, 1) <= axis < max(ndim, 1):
+            raise ShapeError(f"axis {axis} is out of range for a tensor with {ndim} dimension(s)")
+        return int(axis) % max(ndim, 1)
+    return tuple(_axis(a, ndim) for a in axis)
+
+
+def _count(shape, axis):
+    """How many elements a reduction over `axis` combines."""
+    if axis is None:
+        return math.prod(shape)
+    axes = (axis,) if isinstance(axis, int) else axis
+    return math.prod(shape[a] for a in axes)
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+# ---- module-level operations ----------------------------------------------------------------------
+
+
+def matmul(a, b):
+    """numpy's matmul with gradients: 1-D operands are promoted, batch dimensions broadcast."""
+    a = a if isinstance(a, Tensor) else _operand(a, b)
+    b = b if isinstance(b, Tensor) else _operand(b, a)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: operands must have at least 1 dimension, got shapes {a.shape} and {b.shape}; use * for scalars")
+    return apply(R.MATMUL, a, b)
+
+
+def dot(a, b):
+    """numpy's dot for 1-D and 2-D operands (for more dimensions use matmul or einsum)."""
+    a, b = tensor(a), tensor(b)
+    if a.ndim > 2 or b.ndim > 2:
+        raise ShapeError(f"dot: shapes {a.shape} and {b.shape}: dot is defined here for 1-D and 2-D tensors; use matmul (batched) or einsum")
+    return matmul(a, b)
+
+
+def outer(a, b):
+    a, b = tensor(a), tensor(b)
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation, e.g. einsum("ij,jk->ik", A, B), differentiable in every operand.
+
+    Letters only (no '...'), and no letter repeated inside one operand (no diagonals).
+    """
+    operands = [tensor(t) for t in operands]
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise ValueError("einsum: '...' is not supported; name every axis with a letter")
+    inputs, _, output = spec.partition("->")
+    inputs = inputs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum: '{subscripts}' names {len(inputs)} operand(s) but {len(operands)} were given")
+    for s, t in zip(inputs, operands):
+        if len(set(s)) != len(s):
+            raise ValueError(f"einsum: operand '{s}' repeats a letter (a diagonal); this is not supported")
+        if len(s) != t.ndim:
+            raise ShapeError(f"einsum: operand '{s}' has {len(s)} letters but the tensor has shape {t.shape}")
+    if not _:
+        letters = "".join(inputs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return apply(R.EINSUM, *operands, subscripts=",".join(inputs) + "->" + output)
+
+
+def where(cond, a, b):
+    """Elementwise `a if cond else b`; the gradient flows into the branch that was taken."""
+    cond = np.asarray(_raw(cond), dtype=bool)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = tensor(a)
+    a = a if isinstance(a, Tensor) else _operand(a, b)
+    b = b if isinstance(b, Tensor) else _operand(b, a)
+    return apply(R.WHERE, a, b, cond=cond)
+
+
+def maximum(a, b):
+    """Elementwise maximum; on a tie the gradient is split evenly between a and b (a kink)."""
+    return _binary(R.MAXIMUM, a if isinstance(b, Tensor) else tensor(a), b)
+
+
+def minimum(a, b):
+    return _binary(R.MINIMUM, a if isinstance(b, Tensor) else tensor(a), b)
+
+
+def concatenate(tensors, axis=0):
+    tensors = [tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: need at least one tensor")
+    ndim = tensors[0].ndim
+    axis = _axis(axis, ndim)
+    for t in tensors:
+        if t.ndim != ndim or any(t.shape[i] != tensors[0].shape[i] for i in range(ndim) if i != axis):
+            raise ShapeError(f"concatenate along axis {axis}: shapes {[x.shape for x in tensors]} differ on another axis")
+    return apply(R.CONCATENATE, *tensors, axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis=0):
+    tensors = [tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: need at least one tensor")
+    if len({t.shape for t in tensors}) != 1:
+        raise ShapeError(f"stack: all tensors need the same shape, got {[t.shape for t in tensors]}")
+    axis = axis % (tensors[0].ndim + 1)
+    return concatenate([t.unsqueeze(axis) for t in tensors], axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """numpy's split: a number of equal sections, or the indices where to cut."""
+    axis = _axis(axis, x.ndim)
+    n = x.shape[axis]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise ShapeError(f"split: axis {axis} of length {n} does not divide into {indices_or_sections} equal sections")
+        step = n // indices_or_sections
+        cuts = list(range(step, n, step))
+    else:
+        cuts = list(indices_or_sections)
+    bounds = [0] + cuts + [n]
+    return [x[(slice(None),) * axis + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def one_hot(labels, num_classes, dtype=None):
+    """Rows of the identity for integer labels 0..num_classes-1 (a constant)."""
+    labels = np.asarray(_raw(labels))
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"one_hot: labels must lie in 0..{num_classes - 1}, got values from {labels.min()} to {labels.max()}")
+    return Tensor._wrap(np.eye(num_classes, dtype=dtype or _default_dtype)[labels])
+
+
+def tensor(data, requires_grad=False, dtype=None):
+    """`data` as a Tensor (returned unchanged if it already is one)."""
+    if isinstance(data, Tensor):
+        return data
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+# ---- creation -------------------------------------------------------------------------------------
+
+
+def _dt(dtype):
+    return _default_dtype if dtype is None else np.dtype(dtype)
+
+
+def _size(shape):
+    return _shape_arg(shape)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    return Tensor(np.zeros(_size(shape), _dt(dtype)), requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    return Tensor(np.ones(_size(shape), _dt(dtype)), requires_grad=requires_grad)
+
+
+def full(shape, value, dtype=None, requires_grad=False):
+    return Tensor(np.full(shape, value, _dt(dtype)), requires_grad=requires_grad)
+
+
+def arange(*args, dtype=None, requires_grad=False):
+    """numpy's arange, in the default float dtype unless `dtype` says otherwise."""
+    return Tensor(np.arange(*args, dtype=_dt(dtype)), requires_grad=requires_grad)
+
+
+def linspace(start, stop, num=50, dtype=None, requires_grad=False):
+    return Tensor(np.linspace(start, stop, num, dtype=_dt(dtype)), requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return Tensor(np.eye(n, m, dtype=_dt(dtype)), requires_grad=requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False, rng=None):
+    """Standard normal samples from `rng` (default: the generator seeded by manual_seed)."""
+    return Tensor((rng or _rng).standard_normal(_size(shape)).astype(_dt(dtype)), requires_grad=requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False, rng=None):
+    """Uniform samples on [0, 1)."""
+    return Tensor((rng or _rng).random(_size(shape)).astype(_dt(dtype)), requires_grad=requires_grad)
+
+
+def uniform(low, high, shape, dtype=None, requires_grad=False, rng=None):
+    return Tensor((rng or _rng).uniform(low, high, shape).astype(_dt(dtype)), requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t, value, dtype=None, requires_grad=False):
+    return full(t.shape, value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False, rng=None):
+    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, rng=rng)
+
+
+def rand_like(t, dtype=None, requires_grad=False, rng=None):
+    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, rng=rng)
+
+
+# ---- the node namespace for create_graph-mode VJPs (mirrors backends.ArrayMath) ---------------------
+
+
+def _sum_to(g, like):
+    shape = like.shape
+    if g.shape == shape:
+        return g
+    return g.sum(axis=broadcast_axes(g.shape, shape)).reshape(shape)
+
+
+def _expand_to(g, like, axis, keepdims):
+    shape = reduced_shape(like.shape, axis, keepdims)
+    return (g if shape is None else g.reshape(shape)).broadcast_to(like.shape)
+
+
+def _scatter_add(g, index, shape):
+    return apply(R.SCATTER_ADD, g, index=index, shape=shape)
+
+
+def _constant(fn):
+    """A mask or weight computed from the data: a constant in the graph (no gradient)."""
+    return lambda *args, **kw: Tensor._wrap(fn(*[a.data if isinstance(a, Tensor) else a for a in args], **kw))
+
+
+class TensorOps:
+    exp = staticmethod(Tensor.exp)
+    log = staticmethod(Tensor.log)
+    sin = staticmethod(Tensor.sin)
+    cos = staticmethod(Tensor.cos)
+    sigmoid = staticmethod(Tensor.sigmoid)
+    sum = staticmethod(Tensor.sum)
+    reshape = staticmethod(Tensor.reshape)
+    transpose = staticmethod(Tensor.transpose)
+    swapaxes = staticmethod(Tensor.swapaxes)
+    broadcast_to = staticmethod(Tensor.broadcast_to)
+    getitem = staticmethod(Tensor.__getitem__)
+    matmul = staticmethod(matmul)
+    einsum = staticmethod(einsum)
+    where = staticmethod(where)
+    unbroadcast = staticmethod(_sum_to)
+    expand_to = staticmethod(_expand_to)
+    scatter_add = staticmethod(_scatter_add)
+    sign = staticmethod(_constant(np.sign))
+    tie_weight = staticmethod(_constant(ArrayMath.tie_weight))
+    extremum_weight = staticmethod(_constant(ArrayMath.extremum_weight))
+
+
+Tensor._node_ops = TensorOps
