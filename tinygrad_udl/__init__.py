@@ -15,3 +15,4 @@ from .ops import *  # noqa: F401,F403  (exp, log, sin, ... for Values and Tensor
 from .ops import __all__ as _op_names
 
 __version__ = "0.1.0"
+from .serialization import SerializationError, load, save

@@ -155,7 +155,7 @@ RESHAPE = primitive("reshape", lambda o, x, shape: o.reshape(x, shape),
 TRANSPOSE = primitive("transpose", lambda o, x, axes: o.transpose(x, axes),
                       lambda o, g, out, x, axes: o.transpose(g, tuple(sorted(range(len(axes)), key=axes.__getitem__))))
 BROADCAST_TO = primitive("broadcast_to", lambda o, x, shape: o.broadcast_to(x, shape),
-                         lambda o, g, out, x, shape: g)
+                         lambda o, g, out, x, shape: o.unbroadcast(g, x))
 GETITEM = primitive("getitem", lambda o, x, index: x[index],
                     lambda o, g, out, x, index: o.scatter_add(g, index, x.shape))
 # getitem's VJP as a primitive of its own (so that it too can be differentiated): repeated

@@ -1,0 +1,8 @@
+"""Subcommands of `tinygrad-udl`; see `tinygrad_udl/cli.py`."""
+
+# Modules of this package, in the order `tinygrad-udl --help` lists them.
+COMMANDS = ["demo"]
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its input: reported in one line, exit code 2."""
