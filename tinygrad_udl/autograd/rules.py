@@ -104,7 +104,7 @@ ERF = primitive("erf", lambda o, x: o.erf(x),
                 lambda o, g, out, x: g * (2 / math.sqrt(math.pi)) * o.exp(-(x * x)))
 # max/min of two: the gradient goes to the winner and is split evenly on a tie (a kink).
 MAXIMUM = binary("maximum", lambda o, x, y: o.where(x >= y, x, y),
-                    lambda o, g, out, x, y: g * o.tie_weight(x, x),
+                    lambda o, g, out, x, y: g * o.tie_weight(x, y),
                     lambda o, g, out, x, y: g * o.tie_weight(y, x))
 MINIMUM = binary("minimum", lambda o, x, y: o.where(x <= y, x, y),
                     lambda o, g, out, x, y: g * o.tie_weight(y, x),
