@@ -131,7 +131,10 @@ def _check_arrays(arrays, where):
     arrays = tuple(np.asarray(a) for a in arrays)
     for i, a in enumerate(arrays):
         if a.ndim == 0:
-            raise ValueError(f"{where}: array {i} is a scalar; every array needs an example axis 0")
+            raise ValueError(
+                f"{where}: array {i} is a scalar; every array needs an example axis 0 "
+                f"(options such as batch_size are keyword-only)"
+            )
     lengths = [len(a) for a in arrays]
     if len(set(lengths)) > 1:
         raise ValueError(

@@ -87,7 +87,9 @@ def load_mnist1d(seed: int = 42, num_samples: int = 5000, train_split: float = 0
         )
     train_split = float(train_split)
     if not 0 < train_split < 1:
-        raise ValueError(f"{where}: train_split must be between 0 and 1 (exclusive), got {train_split}")
+        raise ValueError(
+            f"{where}: train_split must be between 0 and 1 (exclusive), got {train_split}"
+        )
     n_train = round(num_samples * train_split)
     if not 0 < n_train < num_samples:
         raise ValueError(
@@ -130,7 +132,8 @@ def _generate(seed: int, num_samples: int) -> tuple[np.ndarray, np.ndarray, np.n
         np.random.set_state(np_state)
         random.setstate(py_state)
 
-    return _frozen(data["x"], np.float32), _frozen(data["y"], np.int64), _frozen(data["t"], np.float32)
+    return (_frozen(data["x"], np.float32), _frozen(data["y"], np.int64),
+            _frozen(data["t"], np.float32))
 
 
 def _frozen(array, dtype) -> np.ndarray:

@@ -170,7 +170,9 @@ def _check_range(bounds, name, where):
     try:
         low, high = (float(b) for b in bounds)
     except (TypeError, ValueError):
-        raise TypeError(f"{where}: {name} must be a pair (low, high) of numbers, got {bounds!r}") from None
+        raise TypeError(
+            f"{where}: {name} must be a pair (low, high) of numbers, got {bounds!r}"
+        ) from None
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"{where}: {name} must satisfy low < high (both finite), got {bounds!r}")
     return low, high

@@ -1,0 +1,18 @@
+"""Data for the book's experiments: MNIST-1D, the small synthetic sets, batching and augmentation.
+
+Pure numpy (no dependency on the autograd engine). Every random function takes an explicit
+numpy Generator or int seed.
+"""
+from .augment import add_noise, augment_1d, random_scale, random_shift
+from .loader import DataLoader, k_fold, train_test_split, train_val_split
+from .mnist1d import MNIST1D, load_mnist1d
+from .synthetic import (gabor, make_gabor_1d, make_linear_1d, make_moons, make_quasi_sinusoid_1d,
+                        make_spirals, quasi_sinusoid)
+
+__all__ = [
+    "MNIST1D", "load_mnist1d",
+    "make_linear_1d", "gabor", "make_gabor_1d", "quasi_sinusoid", "make_quasi_sinusoid_1d",
+    "make_moons", "make_spirals",
+    "DataLoader", "train_test_split", "train_val_split", "k_fold",
+    "random_shift", "random_scale", "add_noise", "augment_1d",
+]
