@@ -141,7 +141,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         grads[root] = seed if root not in grads else grads[root] + seed
     wanted = None if inputs is None else {x: i for i, x in enumerate(inputs)}
     results = [None] * (0 if inputs is None else len(inputs))
-    with _SetGradMode(create_graph):
+    previous_mode, _mode.enabled = _mode.enabled, create_graph
+    try:
         for node in reversed(order):
             g = grads.pop(node, None)
             if g is None:
@@ -184,4 +185,6 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 grads[parent] = contrib if prev is None else prev + contrib
             if not retain_graph:
                 node._ctx = FREED
+    finally:
+        _mode.enabled = previous_mode
     return results
