@@ -127,6 +127,21 @@ def zero_grad(nodes):
         node.grad = node._cleared_grad
 
 
+def input_gradient(rule, ops, g, out, args, ctx, i):
+    """The gradient that input `i` of a node receives: its primitive's VJP for that input, with
+    the node's non-differentiable arguments `ctx`; variadic rules are told the index, and results
+    of broadcasting rules are summed back to the input's shape. (Also used by gradcheck and viz.)"""
+    if ctx is None:
+        contrib = rule.vjps[i](ops, g, out, *args)
+    elif rule.variadic:
+        contrib = rule.vjps[0](ops, g, out, *args, index=i, **ctx)
+    else:
+        contrib = rule.vjps[i](ops, g, out, *args, **ctx)
+    if rule.broadcasting and ops.unbroadcast is not None:
+        contrib = ops.unbroadcast(contrib, args[i])
+    return contrib
+
+
 def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None):
     """Reverse-mode sweep from `roots` (seeded with `seeds`, the upstream gradients).
 
@@ -168,19 +183,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 ops, out, args = node._node_ops, node, parents
             else:
                 ops, out, args = node._raw_ops, node.data, [p.data for p in parents]
-            vjps = rule.vjps
-            unbroadcast = ops.unbroadcast if rule.broadcasting else None
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                if ctx is None:
-                    contrib = vjps[i](ops, g, out, *args)
-                elif rule.variadic:  # one VJP for all inputs, told which one
-                    contrib = vjps[0](ops, g, out, *args, index=i, **ctx)
-                else:
-                    contrib = vjps[i](ops, g, out, *args, **ctx)
-                if unbroadcast is not None:
-                    contrib = unbroadcast(contrib, args[i])
+                contrib = input_gradient(rule, ops, g, out, args, ctx, i)
                 prev = grads.get(parent)
                 grads[parent] = contrib if prev is None else prev + contrib
             if not retain_graph:
