@@ -12,7 +12,10 @@ from .autograd.tensor import (ShapeError, Tensor, arange, cat, concatenate, defa
                               stack, tensor, uniform, where, zeros, zeros_like)
 from .autograd.value import Value
 from .ops import *  # noqa: F401,F403  (exp, log, sin, ... for Values and Tensors alike)
-from .ops import __all__ as _op_names
+from .serialization import SerializationError, load, save
+from .gradcheck import GradcheckError, GradcheckReport, check_module, gradcheck
+from .viz import draw_graph, record_modules, trace_backward
+from .viz import save as save_graph  # `save` is the state-dict save
+from . import nn, optim
 
 __version__ = "0.1.0"
-from .serialization import SerializationError, load, save

@@ -1,7 +1,7 @@
 """Subcommands of `tinygrad-udl`; see `tinygrad_udl/cli.py`."""
 
 # Modules of this package, in the order `tinygrad-udl --help` lists them.
-COMMANDS = ["demo"]
+COMMANDS = ["demo", "gradcheck", "graph", "trace"]
 
 
 class UsageError(Exception):

@@ -1,0 +1,93 @@
+"""Which node is wrong: check every primitive of a failing graph on its own.
+
+When the whole function's gradient disagrees with finite differences, walk its graph in
+topological order (parents first) and, at each non-leaf node, compare that primitive's VJP with
+finite differences of that primitive's forward function, at the inputs the node recorded, with a
+random upstream gradient g:
+
+    VJP_i(g) = d/dx_i <g, forward(x_1, ..., x_n)>    (checked element by element of x_i)
+
+A primitive can only be checked this way while its graph is alive, so the checker builds the
+graph with retain_graph=True. The first node that fails is the one reported: nodes earlier in
+topological order feed it, and a wrong derivative does not change any forward value, so later
+nodes are checked at correct inputs too -- the first failing node is the culprit, not a victim.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.graph import FREED, input_gradient, toposort
+from . import numerics
+from .report import WrongNode
+
+# Inputs with more elements than this are checked on a random sample of that many elements: the
+# forward of one primitive is cheap, but not free (two forwards per element).
+MAX_ELEMENTS_PER_INPUT = 4096
+
+
+def _params_text(ctx):
+    if not ctx:
+        return ""
+    parts = []
+    for k, v in ctx.items():
+        text = f"shape {v.shape} array" if isinstance(v, np.ndarray) else repr(v)
+        parts.append(f"{k}={text[:40]}")
+    return ", ".join(parts)
+
+
+def check_node(node, rng, *, atol, rtol):
+    """(input index, ElementComparison) for the first input whose VJP is wrong, else None."""
+    rule, ctx = node._rule, node._ctx
+    if ctx is FREED:
+        return None
+    params = ctx or {}
+    ops = node._raw_ops
+    args = [p.data for p in node._parents]
+    out = node.data
+    scalar = not isinstance(out, np.ndarray)
+    g = float(rng.standard_normal()) if scalar else rng.standard_normal(np.shape(out))
+    for i, parent in enumerate(node._parents):
+        if not parent.requires_grad:
+            continue
+        analytic = input_gradient(rule, ops, g, out, args, ctx, i)
+        x = np.array(args[i], dtype=np.float64).reshape(-1)
+        shape = np.shape(args[i])
+        trial = list(args)
+
+        def evaluate():
+            trial[i] = float(x[0]) if scalar else x.reshape(shape)
+            return np.sum(g * rule.forward(ops, *trial, **params))
+
+        elements = None
+        if x.size > MAX_ELEMENTS_PER_INPUT:
+            elements = rng.choice(x.size, MAX_ELEMENTS_PER_INPUT, replace=False)
+        try:
+            cmp = numerics.compare_elements(evaluate, x, analytic, float(evaluate()), atol=atol, rtol=rtol,
+                                            elements=elements)
+        except numerics.EvaluationError:
+            continue  # the forward is not defined one step away: this node cannot be judged here
+        if cmp.failed.any():
+            return i, cmp
+    return None
+
+
+def find_wrong_node(root, sites, rng, *, atol, rtol):
+    """The first node of root's graph (topological order) with a wrong VJP, as a WrongNode."""
+    for node in toposort([root]):
+        if node._rule is None:
+            continue
+        found = check_node(node, rng, atol=atol, rtol=rtol)
+        if found is None:
+            continue
+        i, cmp = found
+        w = cmp.worst()
+        shape = np.shape(node._parents[i].data)
+        site = sites.get(node)
+        return WrongNode(
+            op=node.op, label=node.label, input_index=i,
+            input_shapes=[np.shape(p.data) for p in node._parents],
+            params=_params_text(node._ctx), site=site.describe(sites) if site else "unknown (not recorded)",
+            max_abs_err=float(np.nanmax(cmp.abs_err)), max_rel_err=float(np.nanmax(cmp.rel_err)),
+            worst_index=tuple(int(k) for k in np.unravel_index(w, shape)) if shape else (),
+            autodiff=float(cmp.analytic[w]), numerical=float(cmp.numerical[w]))
+    return None

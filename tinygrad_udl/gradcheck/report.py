@@ -1,0 +1,203 @@
+"""What a gradient check found, as data (`to_dict()`, for --json) and as a table (`str(report)`).
+
+Vocabulary used everywhere: *autodiff* is the engine's reverse-mode gradient; *numerical* is the
+central finite difference in float64. An error is |autodiff - numerical|; a relative error divides
+by the larger of the two magnitudes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+
+def element_name(name, index):
+    """`layers.1.weight[3, 1]`; a scalar input is just its name."""
+    if index is None:
+        return name
+    if index == ():
+        return name
+    return f"{name}[{', '.join(str(i) for i in index)}]"
+
+
+def json_safe(obj):
+    """Replace non-finite floats (which strict JSON cannot hold) by strings, and tuples by lists."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    return obj
+
+
+def _num(x):
+    return "-" if x is None else f"{x:.3g}"
+
+
+@dataclass
+class InputCheck:
+    """One input (or parameter) at one derivative order."""
+
+    name: str
+    shape: tuple
+    order: int
+    checked: int            # elements compared
+    failed: int             # elements outside tolerance
+    kinks: int              # elements found non-differentiable (not failures)
+    max_abs_err: float
+    max_rel_err: float
+    worst_index: tuple | None
+    autodiff: float | None   # at the worst element
+    numerical: float | None
+
+    @property
+    def status(self):
+        if self.failed:
+            return "FAIL"
+        return "KINK" if self.kinks else "ok"
+
+
+@dataclass
+class Kink:
+    """A non-differentiable point: the one-sided slopes differ (a kink), or the function itself
+    jumps (`jump` is f(x+h) - f(x-h) for a small h; at order 2 the function is the gradient, so a
+    kink of f shows up as a jump). The engine's value there is `autodiff`."""
+
+    name: str
+    index: tuple
+    order: int
+    left_slope: float
+    right_slope: float
+    autodiff: float
+    jump: float | None = None
+
+    def __str__(self):
+        where = element_name(self.name, self.index)
+        if self.jump is not None:
+            what = "the gradient" if self.order == 2 else "the function"
+            return f"{where}: {what} jumps by {self.jump:.6g} here (discontinuous); autodiff gives {self.autodiff:.6g}"
+        return (f"{where}: slope {self.left_slope:.6g} from the left, {self.right_slope:.6g} from the right; "
+                f"autodiff gives {self.autodiff:.6g}")
+
+
+@dataclass
+class DirectionalCheck:
+    """mode="fast": one JVP by finite differences against one VJP, along a random +-1 direction."""
+
+    order: int
+    autodiff: float
+    numerical: float
+    allowed: float
+    ok: bool
+    fell_back: bool  # the full check was run because this one failed
+
+    @property
+    def abs_err(self):
+        return abs(self.autodiff - self.numerical)
+
+
+@dataclass
+class WrongNode:
+    """The first node (in topological order) whose own VJP disagrees with finite differences of
+    its own forward function at its recorded inputs."""
+
+    op: str
+    label: str | None
+    input_index: int        # which argument's VJP is wrong
+    input_shapes: list
+    params: str             # the node's non-differentiable arguments, abbreviated
+    site: str               # where the node was created
+    max_abs_err: float
+    max_rel_err: float
+    worst_index: tuple | None
+    autodiff: float
+    numerical: float
+
+    def __str__(self):
+        label = f" (label {self.label!r})" if self.label else ""
+        params = f", params {self.params}" if self.params else ""
+        where = f"element {list(self.worst_index)}" if self.worst_index else "the element"
+        return (f"first wrong node: '{self.op}'{label}, input shapes {', '.join(map(str, self.input_shapes))}"
+                f"{params}\n  created at {self.site}\n"
+                f"  its VJP for input {self.input_index} is wrong: at {where} autodiff {self.autodiff:.9g}, "
+                f"numerical {self.numerical:.9g} (max abs err {self.max_abs_err:.3g}, "
+                f"max rel err {self.max_rel_err:.3g})")
+
+
+@dataclass
+class GradcheckReport:
+    """The result of `gradcheck` / `check_module`. Truthy when the check passed."""
+
+    ok: bool
+    mode: str
+    order: int
+    eps: float | None
+    atol: float
+    rtol: float
+    checks: list = field(default_factory=list)        # InputCheck rows
+    kinks: list = field(default_factory=list)         # Kink
+    directional: list = field(default_factory=list)   # DirectionalCheck (fast mode)
+    wrong_node: WrongNode | None = None
+    localisation: str = ""                            # what the node-by-node search concluded
+    notes: list = field(default_factory=list)
+
+    def __bool__(self):
+        return self.ok
+
+    @property
+    def failures(self):
+        return [c for c in self.checks if c.failed]
+
+    def to_dict(self):
+        """Plain data for JSON: non-finite numbers become the strings "inf", "-inf", "nan"."""
+        d = asdict(self)
+        for row, check in zip(d["checks"], self.checks):
+            row["status"] = check.status
+        return json_safe(d)
+
+    def __str__(self):
+        lines = [f"gradcheck: {'PASSED' if self.ok else 'FAILED'} (order {self.order}, mode {self.mode}; "
+                 "autodiff = the engine's reverse mode, numerical = central differences in float64, "
+                 + ("step h = cbrt(eps64) * max(1, |x|)" if self.eps is None else f"step h = {self.eps:g}")
+                 + f"; tolerance {self.atol:g} + {self.rtol:g} * |value|)"]
+        for d in self.directional:
+            lines.append(f"  fast check, order {d.order}: directional derivative autodiff {d.autodiff:.9g}, "
+                         f"numerical {d.numerical:.9g}, error {d.abs_err:.3g} (allowed {d.allowed:.3g}) -> "
+                         + ("ok" if d.ok else "mismatch" + (", fell back to the full check" if d.fell_back else "")))
+        if self.checks:
+            lines.append(self._table())
+        if self.kinks:
+            shown = self.kinks[:10]
+            lines.append(f"non-differentiable points ({len(self.kinks)}; reported, not failures):")
+            lines += [f"  {k}" + (f" [order {k.order}]" if self.order > 1 else "") for k in shown]
+            if len(self.kinks) > len(shown):
+                lines.append(f"  ... and {len(self.kinks) - len(shown)} more")
+        if self.wrong_node is not None:
+            lines.append(str(self.wrong_node))
+        elif self.localisation:
+            lines.append(self.localisation)
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _table(self):
+        header = ("input", "order", "shape", "max abs err", "max rel err", "worst element", "autodiff",
+                  "numerical", "status")
+        rows = [header]
+        for c in self.checks:
+            rows.append((c.name, str(c.order), str(c.shape), _num(c.max_abs_err), _num(c.max_rel_err),
+                         "-" if c.worst_index is None else element_name(c.name, c.worst_index),
+                         "-" if c.autodiff is None else f"{c.autodiff:.9g}",
+                         "-" if c.numerical is None else f"{c.numerical:.9g}", c.status))
+        if self.order == 1:
+            rows = [r[:1] + r[2:] for r in rows]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        return "\n".join("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
+
+
+class GradcheckError(AssertionError):
+    """Raised by gradcheck(..., raise_on_failure=True) when the check fails (carries `.report`),
+    and for checks that cannot run (e.g. a non-deterministic function; then `.report` is None)."""
+
+    def __init__(self, message, report=None):
+        super().__init__(message)
+        self.report = report
