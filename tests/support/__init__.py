@@ -1,0 +1,1 @@
+"""Test-only helpers that do not use the code under test (oracles)."""
