@@ -20,5 +20,9 @@ from .module import IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter,
 from .regularize import (EarlyStopping, WeightNoise, add_input_noise, add_weight_noise, gradient_norm_penalty,
                          is_weight, l1_penalty, l2_penalty, parameter_groups, weight_parameters)
 
-# ---- part B (convolution, pooling, normalisation, attention, graph layers) --------------------------
-# The lead adds part B's module imports here when those files land.
+from .attention import (LearnedPositionalEncoding, MultiheadAttention, SinusoidalPositionalEncoding,
+                        TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .gnn import GCNConv, GraphAttention
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, Upsample
