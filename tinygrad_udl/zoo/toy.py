@@ -42,8 +42,10 @@ class ToyGraph:
 
 
 def toy_model(params=None, x=None, y=None) -> ToyGraph:
-    """Build the forward pass of eq. 7.8 on Values (one node per quantity, each labelled)."""
-    p = {k: Value(v, label=k) for k, v in {**TOY_PARAMETERS, **(params or {})}.items()}
+    """Build the forward pass of eq. 7.8 on Values (one node per quantity, each labelled).
+
+    `params` overrides parameters by name, with numbers or with Values (to differentiate through)."""
+    p = {k: v if isinstance(v, Value) else Value(v, label=k) for k, v in {**TOY_PARAMETERS, **(params or {})}.items()}
     xv = Value(TOY_DATA["x"] if x is None else x, label="x")
     yv = Value(TOY_DATA["y"] if y is None else y, label="y")
     f0 = _named(p["beta0"] + p["omega0"] * xv, "f0")
