@@ -68,6 +68,15 @@ class ScalarMath:
         return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
     @staticmethod
+    def maximum(x, y):
+        """The larger of x and y as a float; NaN if either is NaN (as numpy's maximum)."""
+        return math.nan if x != x or y != y else float(x if x >= y else y)
+
+    @staticmethod
+    def minimum(x, y):
+        return math.nan if x != x or y != y else float(x if x <= y else y)
+
+    @staticmethod
     def where(cond, a, b):
         return a if cond else b
 
@@ -112,6 +121,8 @@ class ArrayMath:
     tanh = staticmethod(np.tanh)
     sign = staticmethod(np.sign)
     where = staticmethod(np.where)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
     reshape = staticmethod(np.reshape)
     transpose = staticmethod(np.transpose)
     swapaxes = staticmethod(np.swapaxes)

@@ -160,39 +160,53 @@ def hessian(f):
 
 
 def _single(x):
-    return x if isinstance(x, Tensor) and x.requires_grad else Tensor(x.data if isinstance(x, Tensor) else x,
-                                                                      requires_grad=True)
+    """A differentiable `x`, and whether it comes from an outer transform (then, as in `grad(f)`, the
+    result keeps its graph so that the outer transform can differentiate through it)."""
+    if isinstance(x, Tensor) and x.requires_grad:
+        return x, True
+    return Tensor(x.data if isinstance(x, Tensor) else x, requires_grad=True), False
+
+
+def _result(out, product, nested):
+    return (out, product) if nested else (out.detach(), product)
 
 
 def vjp(f, x, v):
     """(f(x), v^T J): the reverse-mode product, one backward pass."""
     with enable_grad():
-        x = _single(x)
+        x, nested = _single(x)
         out = f(x)
-        (g,) = grad([out], [x], [v], allow_unused=True)
-    return out.detach(), _zeros_like(x) if g is None else g
+        if not out.requires_grad:  # f is constant in x: J = 0
+            return _result(out, _zeros_like(x), nested)
+        (g,) = grad([out], [x], [v], create_graph=nested, allow_unused=True)
+    return _result(out, _zeros_like(x) if g is None else g, nested)
 
 
 def jvp(f, x, v):
     """(f(x), J v) by the double-VJP trick: u -> J^T u is linear in u, and its VJP with v is J v."""
     with enable_grad():
-        x = _single(x)
+        x, nested = _single(x)
         out = f(x)
+        zeros = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+        if not out.requires_grad:  # f is constant in x: J = 0
+            return _result(out, zeros, nested)
         u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype), requires_grad=True)
         (jt_u,) = grad([out], [x], [u], create_graph=True, allow_unused=True)
         if jt_u is None or not jt_u.requires_grad:  # f is affine in nothing / constant in x
-            return out.detach(), Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-        (jv,) = grad([jt_u], [u], [v], allow_unused=True)
-    return out.detach(), jv
+            return _result(out, zeros, nested)
+        (jv,) = grad([jt_u], [u], [v], create_graph=nested, allow_unused=True)
+    return _result(out, zeros if jv is None else jv, nested)
 
 
 def hvp(f, x, v):
     """(f(x), H v) for scalar f: the gradient of (grad f . v), without forming H."""
     with enable_grad():
-        x = _single(x)
+        x, nested = _single(x)
         out = f(x)
-        (g,) = grad([out], [x], create_graph=True)
-        if not g.requires_grad:  # f is linear in x: H = 0
-            return out.detach(), _zeros_like(x)
-        (hv,) = grad([(g * tensor(v, dtype=x.dtype)).sum()], [x], allow_unused=True)
-    return out.detach(), _zeros_like(x) if hv is None else hv
+        if not out.requires_grad:  # f is constant in x: H = 0
+            return _result(out, _zeros_like(x), nested)
+        (g,) = grad([out], [x], create_graph=True, allow_unused=True)
+        if g is None or not g.requires_grad:  # f is linear in x: H = 0
+            return _result(out, _zeros_like(x), nested)
+        (hv,) = grad([(g * tensor(v, dtype=x.dtype)).sum()], [x], create_graph=nested, allow_unused=True)
+    return _result(out, _zeros_like(x) if hv is None else hv, nested)

@@ -91,7 +91,7 @@ TANH = primitive("tanh", lambda o, x: o.tanh(x),
 SIGMOID = primitive("sigmoid", lambda o, x: o.sigmoid(x),
                     lambda o, g, out, x: g * (out * (1 - out)))
 # ReLU'(0) = 0 (CONVENTIONS.md: the book's answer booklet, and PyTorch).
-RELU = primitive("relu", lambda o, x: x * (x > 0),
+RELU = primitive("relu", lambda o, x: o.maximum(x, 0),   # not x * (x > 0): that is nan at -inf
                  lambda o, g, out, x: g * (x > 0))
 # Leaky ReLU (eq. 3.13 / 7.41): slope `slope` for x <= 0, so LReLU'(0) = slope, as PyTorch.
 LEAKY_RELU = primitive("leaky_relu", lambda o, x, slope: o.where(x > 0, x, x * slope),
@@ -103,10 +103,10 @@ ABS = primitive("abs", lambda o, x: abs(x),
 ERF = primitive("erf", lambda o, x: o.erf(x),
                 lambda o, g, out, x: g * (2 / math.sqrt(math.pi)) * o.exp(-(x * x)))
 # max/min of two: the gradient goes to the winner and is split evenly on a tie (a kink).
-MAXIMUM = binary("maximum", lambda o, x, y: o.where(x >= y, x, y),
+MAXIMUM = binary("maximum", lambda o, x, y: o.maximum(x, y),
                     lambda o, g, out, x, y: g * o.tie_weight(x, y),
                     lambda o, g, out, x, y: g * o.tie_weight(y, x))
-MINIMUM = binary("minimum", lambda o, x, y: o.where(x <= y, x, y),
+MINIMUM = binary("minimum", lambda o, x, y: o.minimum(x, y),
                     lambda o, g, out, x, y: g * o.tie_weight(y, x),
                     lambda o, g, out, x, y: g * o.tie_weight(x, y))
 
@@ -132,20 +132,33 @@ MIN = primitive("min", lambda o, x, axis, keepdims: x.min(axis=axis, keepdims=ke
                     o.expand_to(g, x, axis, keepdims) * o.extremum_weight(x, out, axis, keepdims))
 
 
-def _logsumexp(o, x, axis, keepdims):
-    # log sum exp x = m + log sum exp(x - m), m the max: finite for logits of +-1e4 (eq. 5.24).
+def _shifted(o, x, axis, keepdims=True):
+    """x - m, m and log sum exp(x - m), with m the (finite) maximum along `axis`: the stable pieces
+    of eq. 5.24. Every exp is of a number <= 0, so logits of +-1e4 stay finite."""
     m = x.max(axis=axis, keepdims=True)
     m = o.where(o.isfinite(m), m, 0)
-    s = o.log(o.sum(o.exp(x - m), axis=axis, keepdims=keepdims))
+    z = x - m
+    return z, m, o.log(o.sum(o.exp(z), axis=axis, keepdims=keepdims))
+
+
+def _logsumexp(o, x, axis, keepdims):
+    _, m, s = _shifted(o, x, axis, keepdims)   # log sum exp x = m + log sum exp(x - m)
     return s + m.reshape(s.shape)
+
+
+def _log_softmax(o, x, axis):
+    # (x - m) - log sum exp(x - m), not x - logsumexp(x): both terms are small, so no digits are
+    # lost to the size of m (in float32, logits near 1e4 would otherwise be off by ~1e-3).
+    z, _, s = _shifted(o, x, axis)
+    return z - s
 
 
 LOGSUMEXP = primitive("logsumexp", _logsumexp,
                       lambda o, g, out, x, axis, keepdims:
                           o.expand_to(g, x, axis, keepdims) * o.exp(x - o.expand_to(out, x, axis, keepdims)))
-SOFTMAX = primitive("softmax", lambda o, x, axis: o.exp(x - _logsumexp(o, x, axis, True)),
+SOFTMAX = primitive("softmax", lambda o, x, axis: o.exp(_log_softmax(o, x, axis)),
                     lambda o, g, out, x, axis: out * (g - o.sum(g * out, axis=axis, keepdims=True)))
-LOG_SOFTMAX = primitive("log_softmax", lambda o, x, axis: x - _logsumexp(o, x, axis, True),
+LOG_SOFTMAX = primitive("log_softmax", _log_softmax,
                         lambda o, g, out, x, axis: g - o.exp(out) * o.sum(g, axis=axis, keepdims=True))
 
 # ---- shape and indexing ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """`Tensor`: a numpy array node on the same graph core and the same rules as `Value`.
 
-    >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> W = Tensor([[1.0, 2.0], [3.0, 1.0]], requires_grad=True)
     >>> x = Tensor([1.0, -1.0])
     >>> (W @ x).relu().sum().backward()
     >>> W.grad.numpy().tolist()
@@ -62,7 +62,8 @@ def _to_array(data, dtype):
     if isinstance(data, Tensor):
         data = data.data
     elif isinstance(data, Value):
-        data = data.data
+        raise TypeError("Tensor: got a Value (the scalar engine); Tensor(v.data) takes its number but cuts it off "
+                        "from the Value's graph, so do that only on purpose")
     if isinstance(data, np.ndarray | np.generic):
         arr = np.array(data, dtype=dtype)
     else:
@@ -196,7 +197,12 @@ class Tensor(Node):
             result = fn(g if as_tensor else Tensor._wrap(g))
             if result is not None:
                 result = result if isinstance(result, Tensor) else Tensor(result, dtype=self.dtype)
-                g = result if as_tensor else result.data
+                if result.shape != self.shape:
+                    raise ShapeError(f"register_hook: {getattr(fn, '__name__', 'the hook')} returned a gradient of "
+                                     f"shape {result.shape} for a tensor of shape {self.shape}; they must match")
+                # A copy in raw mode: the engine marks gradient arrays read-only, and the hook's result
+                # may be the data of a tensor the user still updates in place.
+                g = result if as_tensor else np.array(result.data, dtype=self.dtype)
         return g
 
     def _accumulate_grad(self, g):
@@ -324,7 +330,11 @@ class Tensor(Node):
         return Tensor._wrap(self.data | _raw(other))
 
     def __getitem__(self, index):
-        return apply(R.GETITEM, self, index=_index(index))
+        index = _index(index)
+        try:
+            return apply(R.GETITEM, self, index=index)
+        except IndexError as e:
+            raise IndexError(f"getitem: {e} (the tensor has shape {self.shape})") from None
 
     def __setitem__(self, index, value):
         raise TypeError("Tensors are not changed in place (the graph records values). Build a new tensor "
@@ -416,13 +426,15 @@ class Tensor(Node):
     # ---- reductions (numpy's axis= and keepdims=) -------------------------------------------------
 
     def sum(self, axis=None, keepdims=False):
-        return apply(R.SUM, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+        return apply(R.SUM, self, axis=_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        axis = _axis(axis, self.ndim, "mean")
         return self.sum(axis, keepdims) * (1.0 / _count(self.shape, axis))
 
     def var(self, axis=None, ddof=0, keepdims=False):
         """Variance with divisor N - ddof (ddof=0: the biased form of batch norm, eq. 11.8)."""
+        axis = _axis(axis, self.ndim, "var")
         n = _count(self.shape, axis)
         if n - ddof <= 0:
             raise ValueError(f"var: {n} element(s) along the reduced axes and ddof={ddof} leave no degrees of freedom")
@@ -434,28 +446,28 @@ class Tensor(Node):
 
     def max(self, axis=None, keepdims=False):
         """Maximum; tied maximal elements share the gradient equally (a kink, see docs)."""
-        return apply(R.MAX, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+        return apply(R.MAX, self, axis=_axis(axis, self.ndim, "max"), keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return apply(R.MIN, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+        return apply(R.MIN, self, axis=_axis(axis, self.ndim, "min"), keepdims=keepdims)
 
     def logsumexp(self, axis=None, keepdims=False):
         """log sum exp, shifted by the maximum so that large logits stay finite (eq. 5.24)."""
-        return apply(R.LOGSUMEXP, self, axis=_axis(axis, self.ndim), keepdims=keepdims)
+        return apply(R.LOGSUMEXP, self, axis=_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
+        return Tensor._wrap(np.argmax(self.data, axis=_axis(axis, self.ndim, "argmax"), keepdims=keepdims))
 
     def argmin(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
+        return Tensor._wrap(np.argmin(self.data, axis=_axis(axis, self.ndim, "argmin"), keepdims=keepdims))
 
     def softmax(self, axis=-1):
         """exp(x) / sum exp(x) along `axis`, computed stably (eq. 5.22, 12.5)."""
-        return apply(R.SOFTMAX, self, axis=_axis(axis, self.ndim))
+        return apply(R.SOFTMAX, self, axis=_axis(axis, self.ndim, "softmax"))
 
     def log_softmax(self, axis=-1):
         """x - logsumexp(x): finite for logits of +-1e4 (the multiclass loss, eq. 5.24)."""
-        return apply(R.LOG_SOFTMAX, self, axis=_axis(axis, self.ndim))
+        return apply(R.LOG_SOFTMAX, self, axis=_axis(axis, self.ndim, "log_softmax"))
 
     # ---- shape ------------------------------------------------------------------------------------
 
@@ -470,13 +482,15 @@ class Tensor(Node):
 
     def transpose(self, *axes):
         axes = _shape_arg(axes) or tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+        perm = _axis(axes, self.ndim, "transpose")
+        if sorted(perm) != list(range(self.ndim)):
             raise ShapeError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
-        return apply(R.TRANSPOSE, self, axes=tuple(a % self.ndim for a in axes))
+        return apply(R.TRANSPOSE, self, axes=perm)
 
     permute = transpose
 
     def swapaxes(self, axis1, axis2):
+        axis1, axis2 = _axis((axis1, axis2), self.ndim, "swapaxes")
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return self.transpose(axes)
@@ -496,14 +510,14 @@ class Tensor(Node):
     def squeeze(self, axis=None):
         if axis is None:
             return self.reshape([n for n in self.shape if n != 1])
-        axes = {a % self.ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+        axes = set(_axis((axis,) if isinstance(axis, int) else axis, self.ndim, "squeeze"))
         bad = [a for a in axes if self.shape[a] != 1]
         if bad:
             raise ShapeError(f"squeeze: axis {bad[0]} of shape {self.shape} has size {self.shape[bad[0]]}, not 1")
         return self.reshape([n for i, n in enumerate(self.shape) if i not in axes])
 
     def unsqueeze(self, axis):
-        axis = axis % (self.ndim + 1)
+        axis = _axis(axis, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
     expand_dims = unsqueeze
@@ -511,23 +525,33 @@ class Tensor(Node):
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
             return self.reshape(1)
-        s, e = start_dim % self.ndim, end_dim % self.ndim
+        s, e = _axis((start_dim, end_dim), self.ndim, "flatten")
+        if s > e:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} (shape {self.shape})")
         return self.reshape(self.shape[:s] + (-1,) + self.shape[e + 1:])
 
     def pad(self, pad_width, value=0.0):
         """Constant padding, numpy's `pad_width` ((before, after) per axis, or one pair for all)."""
-        pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (self.ndim, 2))
+        try:
+            pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (self.ndim, 2))
+        except ValueError:
+            raise ShapeError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape {self.shape}: give one "
+                             f"(before, after) pair per axis ({self.ndim} pairs) or one pair for all axes") from None
         return apply(R.PAD, self, pad_width=tuple(map(tuple, pw.tolist())), value=value)
 
     def flip(self, axis=None):
-        axes = range(self.ndim) if axis is None else [a % self.ndim for a in ((axis,) if isinstance(axis, int) else axis)]
+        axes = range(self.ndim) if axis is None else _axis((axis,) if isinstance(axis, int) else axis, self.ndim, "flip")
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
 
     def repeat(self, repeats, axis=None):
         """numpy's repeat: each element `repeats` times along `axis` (flattened when axis is None)."""
         x = self.flatten() if axis is None else self
-        axis = 0 if axis is None else axis % x.ndim
-        index = np.repeat(np.arange(x.shape[axis]), repeats)
+        axis = 0 if axis is None else _axis(axis, x.ndim, "repeat")
+        try:
+            index = np.repeat(np.arange(x.shape[axis]), repeats)
+        except ValueError:
+            raise ShapeError(f"repeat: repeats of shape {np.shape(repeats)} do not fit axis {axis} of length "
+                             f"{x.shape[axis]}: give one count, or one count per element along the axis") from None
         return x[(slice(None),) * axis + (index,)]
 
     def tril(self, k=0):
@@ -637,14 +661,16 @@ def _index(index):
     return index
 
 
-def _axis(axis, ndim):
+def _axis(axis, ndim, op=None):
+    """`axis` (None, an int or a tuple; negative counts from the end) normalised to 0..ndim-1, or a
+    ShapeError naming `op` -- never silently wrapped around."""
     if axis is None:
         return None
     if isinstance(axis, int | np.integer):
         if not -max(ndim, 1) <= axis < max(ndim, 1):
-            raise ShapeError(f"axis {axis} is out of range for a tensor with {ndim} dimension(s)")
+            raise ShapeError(f"{op + ': ' if op else ''}axis {axis} is out of range for a tensor with {ndim} dimension(s)")
         return int(axis) % max(ndim, 1)
-    return tuple(_axis(a, ndim) for a in axis)
+    return tuple(_axis(a, ndim, op) for a in axis)
 
 
 def _count(shape, axis):
@@ -666,6 +692,8 @@ def _shape_arg(shape):
 
 def matmul(a, b):
     """numpy's matmul with gradients: 1-D operands are promoted, batch dimensions broadcast."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = tensor(a)
     a = a if isinstance(a, Tensor) else _operand(a, b)
     b = b if isinstance(b, Tensor) else _operand(b, a)
     if a.ndim == 0 or b.ndim == 0:
@@ -704,6 +732,16 @@ def einsum(subscripts, *operands):
             raise ValueError(f"einsum: operand '{s}' repeats a letter (a diagonal); this is not supported")
         if len(s) != t.ndim:
             raise ShapeError(f"einsum: operand '{s}' has {len(s)} letters but the tensor has shape {t.shape}")
+    sizes = {}
+    for s, t in zip(inputs, operands):
+        for c, n in zip(s, t.shape):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise ShapeError(f"einsum: letter '{c}' has size {sizes[c]} in one operand and {n} in another "
+                                 f"('{subscripts}' with shapes {', '.join(str(t.shape) for t in operands)})")
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+    # A size-1 axis broadcasts against its letter's size elsewhere (as in numpy). Broadcast it
+    # explicitly, so that the einsum VJP sees equal sizes and broadcast_to's VJP sums the gradient back.
+    operands = [t.broadcast_to(tuple(sizes[c] for c in s)) for s, t in zip(inputs, operands)]
     if not _:
         letters = "".join(inputs)
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -717,6 +755,10 @@ def where(cond, a, b):
         a = tensor(a)
     a = a if isinstance(a, Tensor) else _operand(a, b)
     b = b if isinstance(b, Tensor) else _operand(b, a)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(_broadcast_message("where (cond, a, b)", [cond.shape, a.shape, b.shape])) from None
     return apply(R.WHERE, a, b, cond=cond)
 
 
@@ -734,7 +776,7 @@ def concatenate(tensors, axis=0):
     if not tensors:
         raise ValueError("concatenate: need at least one tensor")
     ndim = tensors[0].ndim
-    axis = _axis(axis, ndim)
+    axis = _axis(axis, ndim, "concatenate")
     for t in tensors:
         if t.ndim != ndim or any(t.shape[i] != tensors[0].shape[i] for i in range(ndim) if i != axis):
             raise ShapeError(f"concatenate along axis {axis}: shapes {[x.shape for x in tensors]} differ on another axis")
@@ -750,15 +792,15 @@ def stack(tensors, axis=0):
         raise ValueError("stack: need at least one tensor")
     if len({t.shape for t in tensors}) != 1:
         raise ShapeError(f"stack: all tensors need the same shape, got {[t.shape for t in tensors]}")
-    axis = axis % (tensors[0].ndim + 1)
+    axis = _axis(axis, tensors[0].ndim + 1, "stack")
     return concatenate([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
 def split(x, indices_or_sections, axis=0):
     """numpy's split: a number of equal sections, or the indices where to cut."""
-    axis = _axis(axis, x.ndim)
+    axis = _axis(axis, x.ndim, "split")
     n = x.shape[axis]
-    if isinstance(indices_or_sections, int):
+    if isinstance(indices_or_sections, int | np.integer):
         if n % indices_or_sections:
             raise ShapeError(f"split: axis {axis} of length {n} does not divide into {indices_or_sections} equal sections")
         step = n // indices_or_sections
