@@ -200,3 +200,9 @@ def test_equality_is_identity_so_values_can_be_dict_keys():
     a, b = Value(1.0), Value(1.0)
     assert a != b and a == a
     assert len({a: 1, b: 2}) == 2
+
+
+def test_square_root_at_zero_has_an_infinite_derivative_not_an_exception():
+    v = Value(0.0)
+    (v ** 0.5).backward()
+    assert v.grad == math.inf

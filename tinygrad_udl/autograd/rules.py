@@ -67,11 +67,11 @@ NEG = primitive("neg", lambda o, x: -x,
                 lambda o, g, out, x: -g)
 # x ** y with both differentiable: d/dx = y x^(y-1), d/dy = x^y log x (undefined for x < 0).
 POW = binary("pow", lambda o, x, y: o.pow(x, y),
-             lambda o, g, out, x, y: g * y * x ** (y - 1),
+             lambda o, g, out, x, y: g * y * o.pow(x, y - 1),
              lambda o, g, out, x, y: g * out * o.log(x))
 # x ** c for a constant c (the common case; no gradient for c, no log of a negative base).
 POW_CONST = primitive("pow_const", lambda o, x, c: o.pow(x, c),
-                      lambda o, g, out, x, c: g * (c * x ** (c - 1)) if c != 0 else g * 0)
+                      lambda o, g, out, x, c: g * (c * o.pow(x, c - 1)) if c != 0 else g * 0)
 EXP = primitive("exp", lambda o, x: o.exp(x),
                 lambda o, g, out, x: g * out)
 LOG = primitive("log", lambda o, x: o.log(x),

@@ -924,6 +924,7 @@ def _constant(fn):
 
 class TensorOps:
     exp = staticmethod(Tensor.exp)
+    pow = staticmethod(Tensor.__pow__)
     log = staticmethod(Tensor.log)
     sin = staticmethod(Tensor.sin)
     cos = staticmethod(Tensor.cos)

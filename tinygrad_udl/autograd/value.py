@@ -250,6 +250,7 @@ class ValueOps:
     """The node namespace for create_graph-mode VJPs on Values (mirrors `ScalarMath`)."""
 
     exp = staticmethod(Value.exp)
+    pow = staticmethod(Value.__pow__)
     log = staticmethod(Value.log)
     sin = staticmethod(Value.sin)
     cos = staticmethod(Value.cos)
