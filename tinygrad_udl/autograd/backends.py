@@ -150,7 +150,7 @@ class ArrayMath:
 
     @staticmethod
     def sum(x, axis=None, keepdims=False):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def getitem(x, index):
@@ -171,16 +171,18 @@ class ArrayMath:
     @staticmethod
     def unbroadcast(g, like):
         """Sum `g` down to the shape of `like` (the input that was broadcast in the forward pass)."""
-        shape = np.shape(like)
-        if np.shape(g) == shape:
+        shape = like.shape
+        if g.shape == shape:
             return g
-        return np.sum(g, axis=broadcast_axes(np.shape(g), shape)).reshape(shape)
+        return g.sum(axis=broadcast_axes(g.shape, shape)).reshape(shape)
 
     @staticmethod
     def expand_to(g, like, axis, keepdims):
         """Broadcast a reduction's gradient `g` back to the reduced input's shape."""
         shape = reduced_shape(like.shape, axis, keepdims)
-        return np.broadcast_to(g if shape is None else g.reshape(shape), like.shape)
+        out = np.empty(like.shape, dtype=g.dtype)  # filled in place: cheaper than np.broadcast_to's view
+        out[...] = g if shape is None else g.reshape(shape)
+        return out
 
     @staticmethod
     def scatter_add(g, index, shape):

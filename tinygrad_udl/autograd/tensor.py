@@ -584,12 +584,14 @@ def apply(rule, *inputs, **params):
     out.label = None
     out._hooks = None
     out._retains_grad = False
-    if _mode.enabled and any(t.requires_grad for t in inputs):
-        out._parents, out._rule, out._ctx = inputs, rule, params or None
-        out.requires_grad = True
-    else:
-        out._parents, out._rule, out._ctx = (), None, None
-        out.requires_grad = False
+    if _mode.enabled:
+        for t in inputs:
+            if t.requires_grad:
+                out._parents, out._rule, out._ctx = inputs, rule, params or None
+                out.requires_grad = True
+                return out
+    out._parents, out._rule, out._ctx = (), None, None
+    out.requires_grad = False
     return out
 
 
