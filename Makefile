@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench docs reproduce setup graphviz clean
+.PHONY: demo test bench reproduce setup graphviz clean
 
 setup: $(STAMP) graphviz
 
@@ -36,6 +36,10 @@ test: setup
 bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks
+
+# The full-length book experiments (minutes; not in CI): writes reproduce/REPORT.md.
+reproduce: setup
+	$(PY) -m tinygrad_udl reproduce --out reproduce
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis out

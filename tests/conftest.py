@@ -7,6 +7,11 @@ smaller `max_examples` themselves. Run `HYPOTHESIS_PROFILE=thorough pytest ...` 
 """
 import os
 
+# One BLAS thread: the tests use small matrices, and on a shared 2-core machine (CI) OpenBLAS's
+# threads wait for each other at every call (measured: a 1,000-step training run took 33 s with
+# two threads under load, 1.8 s with one). Set before numpy is first imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", deadline=None, derandomize=False, max_examples=50, database=None,

@@ -1,0 +1,111 @@
+"""W2: per-operation overhead, tanh(a * b + c).sum() on shape-(8,) float32 tensors, backward, zero grads.
+
+With eight numbers per tensor the arithmetic costs nothing: the time is the Python (or C++)
+bookkeeping of four recorded operations, their backward pass and clearing the gradients -- what
+dominates the small models of the book. One timed sample is a loop of `inner` iterations;
+the table gives microseconds per iteration. HIPS autograd is functional (no gradients to clear);
+the floor is the same forward and backward by hand in numpy.
+"""
+from __future__ import annotations
+
+from .harness import AUTOGRAD, NUMPY, OURS, TORCH, Case, SystemCase, Workload
+
+SIZE = 8
+
+
+def _inputs():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal(SIZE).astype(np.float32) for _ in range(3)]
+
+
+class LoopCase(Case):
+    """check(): one iteration's output and gradient sums; step(): `inner` iterations."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def check(self):
+        out, grads = self.iteration()
+        return (out,) + tuple(float(g.sum()) for g in grads)
+
+    def step(self):
+        for _ in range(self.inner):
+            self.iteration()
+
+
+class Ours(LoopCase):
+    def __init__(self, inner):
+        super().__init__(inner)
+        import tinygrad_udl as tg
+
+        self.zero_grad = tg.zero_grad
+        self.abc = [tg.Tensor(x, requires_grad=True) for x in _inputs()]
+
+    def iteration(self):
+        a, b, c = self.abc
+        out = (a * b + c).tanh().sum()
+        out.backward()
+        grads = [t.grad.data for t in self.abc]
+        self.zero_grad(self.abc)
+        return out.item(), grads
+
+
+class Torch(LoopCase):
+    def __init__(self, inner):
+        super().__init__(inner)
+        import torch
+
+        self.abc = [torch.tensor(x, requires_grad=True) for x in _inputs()]
+
+    def iteration(self):
+        a, b, c = self.abc
+        out = (a * b + c).tanh().sum()
+        out.backward()
+        grads = [t.grad.numpy() for t in self.abc]
+        for t in self.abc:
+            t.grad = None  # what optimizer.zero_grad() does by default (set_to_none=True)
+        return out.item(), grads
+
+
+class Autograd(LoopCase):
+    def __init__(self, inner):
+        super().__init__(inner)
+        import autograd
+        import autograd.numpy as anp
+
+        self.abc = tuple(_inputs())
+        self.value_and_grad = autograd.value_and_grad(lambda abc: anp.sum(anp.tanh(abc[0] * abc[1] + abc[2])))
+
+    def iteration(self):
+        out, grads = self.value_and_grad(self.abc)
+        return float(out), grads
+
+
+class Numpy(LoopCase):
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.abc = _inputs()
+
+    def iteration(self):
+        import numpy as np
+
+        a, b, c = self.abc
+        t = np.tanh(a * b + c)
+        g = 1 - t * t  # d tanh(z)/dz, and d sum/d t = 1
+        return float(t.sum()), [g * b, g * a, g]
+
+
+def workloads(quick):
+    inner = 200 if quick else 1000
+    return [Workload(
+        key="W2", title=f"per-op overhead: tanh(a*b + c).sum(), backward, zero grads; shape ({SIZE},) float32",
+        unit="us/iter", unit_scale=1e6, repeats=5 if quick else 15, warmup=1, inner=inner, check_rtol=1e-5,
+        memory_steps=1,
+        cases=[
+            SystemCase(OURS, lambda: Ours(inner)),
+            SystemCase(TORCH, lambda: Torch(inner), requires="torch"),
+            SystemCase(AUTOGRAD, lambda: Autograd(inner), requires="autograd", note="no grads to clear"),
+            SystemCase(NUMPY, lambda: Numpy(inner)),
+        ])]

@@ -1,0 +1,33 @@
+"""`tinygrad-udl reproduce`: the book's supervised experiments (chapters 2-11) at full length.
+
+Trains every model of `tinygrad-udl zoo` with its full default setup (the book's where the book
+states it: e.g. 100,000 SGD steps for each network of fig. 10.8) and writes OUT/REPORT.md with
+every number beside the book's, plus each model's history.json (and curves.png when matplotlib is
+installed). This takes a long time (tens of minutes on a laptop); `--only NAME ...` runs a subset.
+"""
+from __future__ import annotations
+
+from . import UsageError
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("reproduce", help="run the book's experiments at full length and write a report",
+                                   description=__doc__)
+    parser.add_argument("--out", default="reproduce",
+                        help="folder for REPORT.md and the histories (default: reproduce)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these zoo models")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every run (default 0)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or tables while running")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from ..reproduce import reproduce
+
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    try:
+        reproduce(args.out, only=args.only, quiet=args.quiet, seed=args.seed)
+    except KeyError as e:
+        raise UsageError(e.args[0]) from None
+    return 0

@@ -1,0 +1,73 @@
+"""`tinygrad-udl train NAME`: train a zoo model with the book's hyperparameters and compare numbers.
+
+Trains the model NAME (see `tinygrad-udl zoo`) on its task with the book's settings where the book
+states them, shows the loss and error live (a progress bar; off with --quiet or when the output
+is not a terminal), and ends with a table: metric, the book's value (where the book prints one),
+ours. The history of losses and errors is written to OUT/history.json, and with --plot the
+learning curves to OUT/curves.png (needs matplotlib).
+
+Examples:
+  tinygrad-udl train mnist1d-mlp                 # fig. 8.2: 6,000 steps of SGD, ~40 % test error
+  tinygrad-udl train mnist1d-cnn --steps 20000 --lr 0.05
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+from pathlib import Path
+
+from . import UsageError
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("train", help="train a zoo model and compare with the book's numbers",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name", metavar="NAME", help="the model (list them with `tinygrad-udl zoo`)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--epochs", type=int, help="train for this many epochs instead of the default length")
+    length.add_argument("--steps", type=int, help="train for this many optimizer steps instead")
+    parser.add_argument("--lr", type=float, help="learning rate (default: the book's)")
+    parser.add_argument("--batch-size", type=int, help="examples per step (default: the book's)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initialisation and batch order (default 0)")
+    parser.add_argument("--out", help="folder for history.json and curves.png (default: out/train/NAME)")
+    parser.add_argument("--plot", action="store_true", help="also draw the learning curves to OUT/curves.png")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from ..training import TrainingDiverged
+    from ..zoo.registry import registry
+    from ..zoo.runner import resolve_hyperparameters
+    from ..zoo.runner import run as run_entry
+
+    entries = registry()
+    if args.name not in entries:
+        close = difflib.get_close_matches(args.name, list(entries), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UsageError(f"no zoo model called {args.name!r}{hint}; run `tinygrad-udl zoo` to list them")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    entry = entries[args.name]
+    overrides = dict(steps=args.steps, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size)
+    try:
+        resolve_hyperparameters(entry, **overrides)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    out = Path(args.out) if args.out else Path("out") / "train" / entry.name
+    print(f"Training {entry.name} (book section {entry.section}): {entry.description}")
+    print(f"  data: {entry.task.description}")
+    print(f"  setup: {entry.source}")
+    try:
+        result = run_entry(entry, **overrides, seed=args.seed, progress=False if args.quiet else None, out=out,
+                           plot=args.plot)
+    except (TrainingDiverged, ImportError) as e:  # too large a learning rate; --plot without matplotlib
+        raise UsageError(str(e)) from None
+    info = result.history.info
+    print(f"  ran {result.history.run_length()} in {info['seconds']:.1f} s")
+    print()
+    print(result.table())
+    print()
+    for path in result.files:
+        print(f"wrote {path}")
+    return 0
