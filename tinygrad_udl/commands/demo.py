@@ -4,6 +4,8 @@
    gradients of all eight parameters, checked against the closed form of eq. 7.7.
 2. Its compute graph with every value and gradient (svg, dot) and its backward pass step by step.
 3. Gradient checks against finite differences: the toy example, and a small tensor network.
+4. A short MNIST-1D training of the fully connected network of fig. 8.2 and the CNN of fig. 10.8
+   (with its fully connected baseline), the book's numbers beside ours.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from .. import nn
 from ..autograd.tensor import Tensor
 from ..autograd.value import Value
 from ..gradcheck import check_module, gradcheck
+from ..reproduce import demo_training
 from ..viz import GraphvizNotFoundError, write_toy_outputs
 from ..zoo.toy import TOY_PARAMETERS, toy_domega0_closed_form, toy_model
 
@@ -35,6 +38,9 @@ def run(args):
     print(toy_pictures(out))
     section("3. Gradient checks against finite differences (float64)")
     ok = gradient_checks()
+    section("4. MNIST-1D: the book's numbers and ours")
+    demo_training(out / "mnist1d")
+    print(f"\nAll outputs are in {out}/")
     return 0 if ok else 1
 
 
