@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .backends import reduced_shape
 
 
@@ -192,11 +194,21 @@ PAD = primitive("pad", lambda o, x, pad_width, value: o.pad(x, pad_width, consta
 # ---- linear algebra -------------------------------------------------------------------------------
 
 
+def _column_major(a):
+    """A raw 2-D array laid out by columns, e.g. W.T: its gradient should have the same layout
+    (the transpose's VJP then hands W a row-major gradient, and `W -= lr * grad` stays fast)."""
+    return isinstance(a, np.ndarray) and a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous
+
+
 def _matmul_vjp(o, g, x, y, wrt_x):
     """numpy's matmul rules: 1-D operands are promoted to matrices, batch dimensions broadcast."""
     if x.ndim >= 2 and y.ndim >= 2:
         if wrt_x:
+            if _column_major(x):  # dx = g y^T, computed as (y g^T)^T to come out in x's layout
+                return o.swapaxes(o.matmul(y, o.swapaxes(g, -1, -2)), -1, -2)
             return o.unbroadcast(o.matmul(g, o.swapaxes(y, -1, -2)), x)
+        if _column_major(y):  # dy = x^T g as (g^T x)^T: the weight gradient of x @ W.T lands row-major
+            return o.swapaxes(o.matmul(o.swapaxes(g, -1, -2), x), -1, -2)
         return o.unbroadcast(o.matmul(o.swapaxes(x, -1, -2), g), y)
     gshape = g.shape + (1,) if y.ndim == 1 else g.shape
     if x.ndim == 1:

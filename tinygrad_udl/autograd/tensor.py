@@ -209,7 +209,8 @@ class Tensor(Node):
         if isinstance(g, Tensor):  # create_graph=True: the gradient keeps its graph
             self.grad = g if self.grad is None else self.grad + g
             return
-        g = np.asarray(g)
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
         if g.dtype != self.data.dtype:
             g = g.astype(self.data.dtype)  # the gradient has the dtype of its tensor, as PyTorch
         if self.grad is not None:
@@ -243,7 +244,7 @@ class Tensor(Node):
                 raise RuntimeError(f"{op}(): the output has shape {self.shape}; a gradient can be created implicitly "
                                    "only for a single number. Reduce it first (out.sum()) or pass grad= with the "
                                    "output's shape (e.g. ones_like(out)).")
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, self.data.dtype)
         else:
             if np.shape(grad) != self.shape:
                 raise ShapeError(f"{op}(): grad has shape {np.shape(grad)} but the output has shape {self.shape}; they must match")

@@ -226,15 +226,25 @@ def _unary(rule, x):
     return _make(rule, rule.forward(ScalarMath, x.data), (x,))
 
 
+def _constant(x):
+    """A leaf for a Python number operand (the fast path of Value(x) for floats)."""
+    out = Value.__new__(Value)
+    out.data = x if type(x) is float else _to_float(x)
+    out.grad = 0.0
+    out.label = None
+    out._parents, out._rule, out._ctx = (), None, None
+    return out
+
+
 def _binary(rule, a, b):
     if type(a) is not Value:
         if not isinstance(a, numbers.Real):
             return NotImplemented  # e.g. Tensor * Value: let the Tensor handle it
-        a = Value(a)
+        a = _constant(a)
     if type(b) is not Value:
         if not isinstance(b, numbers.Real):
             return NotImplemented
-        b = Value(b)
+        b = _constant(b)
     out = Value.__new__(Value)
     out.data = rule.forward(ScalarMath, a.data, b.data)
     out.grad = 0.0
