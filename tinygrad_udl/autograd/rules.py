@@ -204,10 +204,10 @@ def _matmul_vjp(o, g, x, y, wrt_x):
     """numpy's matmul rules: 1-D operands are promoted to matrices, batch dimensions broadcast."""
     if x.ndim >= 2 and y.ndim >= 2:
         if wrt_x:
-            if _column_major(x):  # dx = g y^T, computed as (y g^T)^T to come out in x's layout
+            if _column_major(x) and y.ndim == 2:  # dx = g y^T, computed as (y g^T)^T to come out in x's layout
                 return o.swapaxes(o.matmul(y, o.swapaxes(g, -1, -2)), -1, -2)
             return o.unbroadcast(o.matmul(g, o.swapaxes(y, -1, -2)), x)
-        if _column_major(y):  # dy = x^T g as (g^T x)^T: the weight gradient of x @ W.T lands row-major
+        if _column_major(y) and x.ndim == 2:  # dy = x^T g as (g^T x)^T: the weight gradient of x @ W.T lands row-major
             return o.swapaxes(o.matmul(o.swapaxes(g, -1, -2), x), -1, -2)
         return o.unbroadcast(o.matmul(o.swapaxes(x, -1, -2), g), y)
     gshape = g.shape + (1,) if y.ndim == 1 else g.shape
