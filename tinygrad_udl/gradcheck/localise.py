@@ -14,6 +14,8 @@ nodes are checked at correct inputs too -- the first failing node is the culprit
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..autograd.graph import FREED, input_gradient, toposort
@@ -35,11 +37,13 @@ def _params_text(ctx):
     return ", ".join(parts)
 
 
-def check_node(node, rng, *, atol, rtol):
-    """(input index, ElementComparison) for the first input whose VJP is wrong, else None."""
+def compare_inputs(node, rng, *, atol, rtol):
+    """Yield (input index, ElementComparison) for each input of `node` that requires grad: its
+    primitive's VJP at the recorded inputs (random upstream gradient) against finite differences of
+    the primitive's forward. Nothing for a node whose graph was freed by backward()."""
     rule, ctx = node._rule, node._ctx
     if ctx is FREED:
-        return None
+        return
     params = ctx or {}
     ops = node._raw_ops
     args = [p.data for p in node._parents]
@@ -62,13 +66,51 @@ def check_node(node, rng, *, atol, rtol):
         if x.size > MAX_ELEMENTS_PER_INPUT:
             elements = rng.choice(x.size, MAX_ELEMENTS_PER_INPUT, replace=False)
         try:
-            cmp = numerics.compare_elements(evaluate, x, analytic, float(evaluate()), atol=atol, rtol=rtol,
-                                            elements=elements)
+            yield i, numerics.compare_elements(evaluate, x, analytic, float(evaluate()), atol=atol, rtol=rtol,
+                                               elements=elements)
         except numerics.EvaluationError:
-            continue  # the forward is not defined one step away: this node cannot be judged here
+            continue  # the forward is not defined one step away: this input cannot be judged here
+
+
+def check_node(node, rng, *, atol, rtol):
+    """(input index, ElementComparison) for the first input whose VJP is wrong, else None."""
+    for i, cmp in compare_inputs(node, rng, atol=atol, rtol=rtol):
         if cmp.failed.any():
             return i, cmp
     return None
+
+
+@dataclass
+class NodeCheck:
+    """Every primitive node of a graph checked on its own (`check_nodes`): `node_status[node]` is
+    "ok", "mismatch" (its VJP disagrees with finite differences of its forward) or "kink" (it sits
+    at a non-differentiable point). `draw_graph(root, check=...)` colours the nodes by it."""
+
+    node_status: dict
+
+    @property
+    def ok(self):
+        return "mismatch" not in self.node_status.values()
+
+
+def check_nodes(root, *, atol=None, rtol=None, seed=0) -> NodeCheck:
+    """Check the VJP of every node of root's graph at the inputs it recorded (call it before
+    backward(), or after backward(retain_graph=True): a freed node cannot be re-checked)."""
+    atol = numerics.DEFAULT_ATOL if atol is None else atol
+    rtol = numerics.DEFAULT_RTOL if rtol is None else rtol
+    rng = np.random.default_rng(seed)
+    status = {}
+    for node in toposort([root]):
+        if node._rule is None or node._ctx is FREED:
+            continue
+        comparisons = [cmp for _, cmp in compare_inputs(node, rng, atol=atol, rtol=rtol)]
+        if any(cmp.failed.any() for cmp in comparisons):
+            status[node] = "mismatch"
+        elif any(cmp.kink.any() for cmp in comparisons):
+            status[node] = "kink"
+        else:
+            status[node] = "ok"
+    return NodeCheck(status)
 
 
 def find_wrong_node(root, sites, rng, *, atol, rtol):
