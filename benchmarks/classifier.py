@@ -57,6 +57,22 @@ def forward_flops(arch, batch, in_length=None):
     return flops
 
 
+def build_sequential(nn, arch):
+    """The architecture as `nn.Sequential` of `nn`'s layers: tinygrad_udl.nn and torch.nn have the
+    same names and arguments for these four, so one builder serves both."""
+    layers = []
+    for layer in arch:
+        if layer[0] == "linear":
+            layers.append(nn.Linear(layer[1], layer[2]))
+        elif layer[0] == "conv1d":
+            layers.append(nn.Conv1d(layer[1], layer[2], layer[3], stride=layer[4]))
+        elif layer[0] == "relu":
+            layers.append(nn.ReLU())
+        else:
+            layers.append(nn.Flatten())
+    return nn.Sequential(*layers)
+
+
 # ---- tinygrad_udl ---------------------------------------------------------------------------------
 
 
@@ -68,17 +84,7 @@ class OursNN:
         from tinygrad_udl import nn, optim
         from tinygrad_udl.nn import functional as F
 
-        layers = []
-        for layer in arch:
-            if layer[0] == "linear":
-                layers.append(nn.Linear(layer[1], layer[2]))
-            elif layer[0] == "conv1d":
-                layers.append(nn.Conv1d(layer[1], layer[2], layer[3], stride=layer[4]))
-            elif layer[0] == "relu":
-                layers.append(nn.ReLU())
-            else:
-                layers.append(nn.Flatten())
-        self.model = nn.Sequential(*layers)
+        self.model = build_sequential(nn, arch)
         self.model.load_state_dict(_state_dict(arch, params))
         self.opt = optim.SGD(self.model.parameters(), lr=lr, momentum=momentum)
         self.tg, self.F = tg, F
@@ -163,17 +169,7 @@ class TorchTrainer:
         import torch
         from torch import nn
 
-        layers = []
-        for layer in arch:
-            if layer[0] == "linear":
-                layers.append(nn.Linear(layer[1], layer[2]))
-            elif layer[0] == "conv1d":
-                layers.append(nn.Conv1d(layer[1], layer[2], layer[3], stride=layer[4]))
-            elif layer[0] == "relu":
-                layers.append(nn.ReLU())
-            else:
-                layers.append(nn.Flatten())
-        self.model = nn.Sequential(*layers)
+        self.model = build_sequential(nn, arch)
         self.model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in _state_dict(arch, params).items()})
         self.opt = torch.optim.SGD(self.model.parameters(), lr=lr, momentum=momentum)
         self.torch = torch

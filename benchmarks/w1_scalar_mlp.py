@@ -113,6 +113,16 @@ def _arrays(dtype="float64"):
     return x.astype(dtype), y.astype(dtype).reshape(-1, 1), params
 
 
+def matrix_loss(params, x, y):
+    """The loss of the step in matrix form, written once for tinygrad_udl and PyTorch tensors
+    (both have @, .T, .relu(), .mean(), .sum())."""
+    w1, b1, w2, b2, w3, b3 = params
+    h = (x @ w1.T + b1).relu()
+    h = (h @ w2.T + b2).relu()
+    score = h @ w3.T + b3
+    return (1 - y * score).relu().mean() + ALPHA * sum((p * p).sum() for p in params)
+
+
 class OursTensor(Case):
     def __init__(self):
         import tinygrad_udl as tg
@@ -123,11 +133,7 @@ class OursTensor(Case):
         self.params = [tg.Tensor(p, requires_grad=True) for p in params]
 
     def step(self):
-        w1, b1, w2, b2, w3, b3 = self.params
-        h = (self.x @ w1.T + b1).relu()
-        h = (h @ w2.T + b2).relu()
-        score = h @ w3.T + b3
-        loss = (1 - self.y * score).relu().mean() + ALPHA * sum((p * p).sum() for p in self.params)
+        loss = matrix_loss(self.params, self.x, self.y)
         self.tg.zero_grad(self.params)
         loss.backward()
         for p in self.params:
@@ -145,11 +151,7 @@ class TorchTensor(Case):
         self.params = [torch.tensor(p, requires_grad=True) for p in params]
 
     def step(self):
-        w1, b1, w2, b2, w3, b3 = self.params
-        h = (self.x @ w1.T + b1).relu()
-        h = (h @ w2.T + b2).relu()
-        score = h @ w3.T + b3
-        loss = (1 - self.y * score).relu().mean() + ALPHA * sum((p * p).sum() for p in self.params)
+        loss = matrix_loss(self.params, self.x, self.y)
         for p in self.params:
             p.grad = None
         loss.backward()

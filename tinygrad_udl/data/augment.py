@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rng import check_int, check_nonnegative
+from ..checks import check_int, check_nonnegative
 
 SHIFT_MODES = ("circular", "zero")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rng import as_generator, check_int
+from ..checks import as_generator, check_int
 
 
 class DataLoader:
@@ -24,7 +24,7 @@ class DataLoader:
         drop_last: skip the final incomplete batch.
         rng: a numpy Generator or an int seed for the shuffling; the same seed gives the same
             sequence of epochs. A Generator passed in is shared (its stream is consumed).
-            `None` seeds from the operating system, so shuffled orders are not reproducible.
+            `None` uses the library generator (`tinygrad_udl.manual_seed`).
 
     Iterating yields one array per batch when the loader has one array, else a tuple of arrays
     in the order given. Batches are always new arrays (gathered with an index array), so
@@ -45,7 +45,7 @@ class DataLoader:
                 f"{self.num_examples} examples would give no batches; lower batch_size or set "
                 f"drop_last=False"
             )
-        self._rng = np.random.default_rng() if rng is None else as_generator(rng, "DataLoader")
+        self._rng = as_generator(rng, "DataLoader")
 
     def __len__(self) -> int:
         if self.drop_last:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._rng import check_int
+from ..checks import check_int
 
 NUM_CLASSES = 10
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._rng import as_generator, check_int, check_nonnegative
+from ..checks import as_generator, check_int, check_nonnegative
 
 
 def make_linear_1d(n: int = 12, *, rng, phi0: float = 0.82, phi1: float = 0.52,

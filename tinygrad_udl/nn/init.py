@@ -20,7 +20,8 @@ import math
 import numpy as np
 
 from ..autograd.graph import no_grad
-from ..autograd.tensor import Tensor, default_rng
+from ..autograd.tensor import Tensor
+from ..checks import as_generator
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
           "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 0.75}
@@ -48,15 +49,6 @@ def fan_in_and_fan_out(shape):
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _generator(rng):
-    if rng is None:
-        return default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int | np.integer):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"init: rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
-
 
 def _fill(tensor, values):
     if not isinstance(tensor, Tensor):
@@ -78,12 +70,12 @@ def _fan(tensor, mode):
 
 
 def _normal_std(tensor, std, rng):
-    return _fill(tensor, _generator(rng).normal(0.0, std, tensor.shape))
+    return _fill(tensor, as_generator(rng, "init").normal(0.0, std, tensor.shape))
 
 
 def _uniform_std(tensor, std, rng):
     bound = math.sqrt(3.0) * std  # U(-a, a) has variance a²/3
-    return _fill(tensor, _generator(rng).uniform(-bound, bound, tensor.shape))
+    return _fill(tensor, as_generator(rng, "init").uniform(-bound, bound, tensor.shape))
 
 
 # ---- plain distributions ----------------------------------------------------------------------------
@@ -104,11 +96,11 @@ def constant_(tensor, value):
 
 def normal_(tensor, mean=0.0, std=1.0, rng=None):
     """N(mean, std²) entries (fig. 7.7 sweeps σ²_Ω ∈ {0.001, ..., 1.0}: pass std=√σ²)."""
-    return _fill(tensor, _generator(rng).normal(mean, std, tensor.shape))
+    return _fill(tensor, as_generator(rng, "init").normal(mean, std, tensor.shape))
 
 
 def uniform_(tensor, low=0.0, high=1.0, rng=None):
-    return _fill(tensor, _generator(rng).uniform(low, high, tensor.shape))
+    return _fill(tensor, as_generator(rng, "init").uniform(low, high, tensor.shape))
 
 
 # ---- variance-scaling rules of section 7.5 ----------------------------------------------------------

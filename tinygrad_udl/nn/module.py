@@ -402,7 +402,27 @@ class Module:
         return "\n".join(lines) + "\n)"
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: sub-modules named '0', '1', ... kept in order."""
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._slice(list(self._modules.items())[index])
+        modules = list(self._modules.values())
+        return modules[_list_index(index, len(modules), type(self).__name__)]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), _as_module(module, len(self)))
+        return self
+
+
+class Sequential(_ModuleSequence):
     """`Sequential(m0, m1, ...)`: apply the modules in order (names '0', '1', ..., as PyTorch).
 
     Also accepts a dict of name -> module. `Sequential(Linear(10, 40), ReLU(), Linear(40, 5))`
@@ -423,49 +443,25 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def __getitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(dict(list(self._modules.items())[index]))
-        return modules[_list_index(index, len(modules), "Sequential")]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), _as_module(module, len(self)))
-        return self
+    @staticmethod
+    def _slice(items):
+        return Sequential(dict(items))
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules that are registered (so their parameters are found); no forward."""
 
     def __init__(self, modules=()):
         super().__init__()
         self.extend(modules)
 
-    def __getitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[_list_index(index, len(modules), "ModuleList")]
+    @staticmethod
+    def _slice(items):
+        return ModuleList([module for _, module in items])
 
     def __setitem__(self, index, module):
         index = _list_index(index, len(self), "ModuleList")
         self.add_module(str(index), _as_module(module, index))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), _as_module(module, len(self)))
-        return self
 
     def extend(self, modules):
         for module in modules:

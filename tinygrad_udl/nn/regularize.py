@@ -19,7 +19,7 @@ import numpy as np
 from ..autograd.functional import grad
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor, tensor
-from .init import _generator
+from ..checks import as_generator
 from .module import Module
 
 
@@ -95,7 +95,7 @@ def add_input_noise(x, std, rng=None):
         raise ValueError(f"add_input_noise: std must be >= 0, got {std}")
     x = tensor(x)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    noise = _generator(rng).normal(0.0, std, x.shape).astype(dtype)
+    noise = as_generator(rng, "add_input_noise").normal(0.0, std, x.shape).astype(dtype)
     return x + Tensor._wrap(noise)
 
 
@@ -112,7 +112,7 @@ class WeightNoise:
         if std < 0:
             raise ValueError(f"add_weight_noise: std must be >= 0, got {std}")
         self._saved = []
-        generator = _generator(rng)
+        generator = as_generator(rng, "add_weight_noise")
         with no_grad():
             for p in params:
                 self._saved.append((p, p.data.copy()))

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import bisect
 import math
-import operator
 
 import numpy as np
 
+from ..checks import check_int
 from .optimizer import Optimizer, check_number
 
 
@@ -104,7 +104,7 @@ class StepLR(LRScheduler):
     (section 6.2.2; fig. 7.8 uses StepLR(step_size=10, gamma=0.5))."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        self.step_size = _positive_int(step_size, "step_size", "StepLR")
+        self.step_size = check_int(step_size, "step_size", "StepLR", 1)
         check_number("StepLR", "gamma", gamma, minimum=0.0)
         self.gamma = gamma
         super().__init__(optimizer)
@@ -130,7 +130,7 @@ class CosineAnnealingLR(LRScheduler):
     T_max (PyTorch's closed form; it rises again after T_max, as a cosine does)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):  # noqa: N803 (PyTorch's name)
-        self.T_max = _positive_int(T_max, "T_max", "CosineAnnealingLR")
+        self.T_max = check_int(T_max, "T_max", "CosineAnnealingLR", 1)
         check_number("CosineAnnealingLR", "eta_min", eta_min, minimum=0.0)
         self.eta_min = eta_min
         super().__init__(optimizer)
@@ -147,7 +147,7 @@ class LinearLR(LRScheduler):
         name = type(self).__name__
         check_number(name, "start_factor", start_factor, minimum=0.0)
         check_number(name, "end_factor", end_factor, minimum=0.0)
-        self.total_iters = _positive_int(total_iters, "total_iters", name, minimum=0)
+        self.total_iters = check_int(total_iters, "total_iters", name, 0)
         self.start_factor, self.end_factor = start_factor, end_factor
         super().__init__(optimizer)
 
@@ -165,7 +165,7 @@ class LinearWarmup(LinearLR):
     `SequentialLR([warmup, schedule], milestones=[W])`."""
 
     def __init__(self, optimizer, warmup_steps):
-        warmup_steps = _positive_int(warmup_steps, "warmup_steps", "LinearWarmup")
+        warmup_steps = check_int(warmup_steps, "warmup_steps", "LinearWarmup", 1)
         self.warmup_steps = warmup_steps
         super().__init__(optimizer, start_factor=1.0 / warmup_steps, end_factor=1.0, total_iters=warmup_steps - 1)
 
@@ -211,7 +211,7 @@ class SequentialLR(LRScheduler):
         self.schedulers = _children(schedulers, "SequentialLR")
         if any(s.optimizer is not optimizer for s in self.schedulers):
             raise ValueError("SequentialLR: every scheduler must be built on the optimizer passed to SequentialLR")
-        milestones = [_positive_int(m, "milestones", "SequentialLR") for m in milestones]
+        milestones = [check_int(m, "milestones", "SequentialLR", 1) for m in milestones]
         if len(milestones) != len(self.schedulers) - 1 or milestones != sorted(set(milestones)):
             raise ValueError(f"SequentialLR: need {len(self.schedulers) - 1} strictly increasing milestone(s) for "
                              f"{len(self.schedulers)} schedulers, got {milestones}")
@@ -231,15 +231,3 @@ def _children(schedulers, owner):
     if any(s.optimizer is not schedulers[0].optimizer for s in schedulers):
         raise ValueError(f"{owner}: all schedulers must be built on the same optimizer")
     return schedulers
-
-
-def _positive_int(value, name, owner, minimum=1):
-    if isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be an int, got a bool")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} {value!r}") from None
-    if value < minimum:
-        raise ValueError(f"{owner}: {name} must be >= {minimum}, got {value}")
-    return value

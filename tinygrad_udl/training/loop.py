@@ -24,6 +24,7 @@ import numpy as np
 
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor
+from ..checks import as_generator
 from ..data import DataLoader
 from .history import History
 from .metrics import classification_error
@@ -113,7 +114,7 @@ def fit(model, optimizer, train, *, loss_fn, test=None, val=None, error_fn=class
                          "(e.g. from tinygrad_udl.data.train_val_split)")
     if monitor not in ("val_loss", "val_error") or (monitor == "val_error" and error_fn is None):
         raise ValueError(f"fit: monitor must be 'val_loss' or (with an error_fn) 'val_error', got {monitor!r}")
-    shuffle_rng, augment_rng = _generator(rng).spawn(2)
+    shuffle_rng, augment_rng = as_generator(rng, "fit").spawn(2)
     loader = DataLoader(*train, batch_size=batch_size, shuffle=True, rng=shuffle_rng)
     total_steps = _total_steps(epochs, steps, len(loader))
     dtype = _float_dtype(model)
@@ -271,13 +272,6 @@ def _cast(array, dtype):
         return array.astype(dtype)
     return array
 
-
-def _generator(rng):
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"fit: rng must be a numpy Generator or a non-negative int seed, got {rng!r}")
 
 
 def _check_pair(data, where):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import as_generator
 from ..nn import init
 from ..nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from ..nn.linear import Linear
@@ -18,19 +19,11 @@ from ..nn.linear import Linear
 _WEIGHTED = (Linear, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d)
 
 
-def generator(rng) -> np.random.Generator:
-    """A numpy Generator from a Generator or an int seed (zoo constructors accept either)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"zoo model: rng must be a numpy Generator or a non-negative int seed, got {rng!r}")
-
 
 def he_init_(model, rng):
     """He-uniform weights (eq. 7.30) and zero biases for every Linear and convolution of `model`,
     drawn in module order from `rng`; returns the model."""
-    gen = generator(rng)
+    gen = as_generator(rng, "zoo model")
     for module in model.modules():
         if isinstance(module, _WEIGHTED):
             init.he_uniform_(module.weight, rng=gen)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from ..nn.activation import ReLU
 from ..nn.linear import Linear
 from ..nn.module import Sequential
-from ._he import generator, he_init_
+from ..checks import as_generator
+from ._he import he_init_
 
 
 class DeepNetwork(Sequential):
@@ -35,7 +36,7 @@ class DeepNetwork(Sequential):
         if not widths or min(widths) < 1:
             raise ValueError(f"{type(self).__name__}: widths must list at least one positive hidden size, "
                              f"got {widths}")
-        gen = generator(rng)
+        gen = as_generator(rng, "zoo model")
         sizes = [int(in_features), *widths, int(out_features)]
         layers = []
         for k, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):

@@ -14,7 +14,7 @@ import numpy as np
 from ..nn import init
 from ..nn.linear import linear
 from ..nn.module import Module, Parameter, default_float_dtype
-from ._he import generator
+from ..checks import as_generator
 
 
 class LinearRegression(Module):
@@ -31,7 +31,7 @@ class LinearRegression(Module):
         self.in_features = int(in_features)
         self.weight = Parameter(np.zeros((1, self.in_features), dtype))  # φ_1
         self.bias = Parameter(np.zeros(1, dtype))  # φ_0
-        gen = generator(rng)
+        gen = as_generator(rng, "zoo model")
         init.normal_(self.weight, rng=gen)
         init.normal_(self.bias, rng=gen)
 

@@ -16,7 +16,8 @@ from ..nn.activation import ReLU
 from ..nn.conv import Conv1d
 from ..nn.linear import Flatten, Linear
 from ..nn.module import Sequential
-from ._he import generator, he_init_
+from ..checks import as_generator
+from ._he import he_init_
 from .deep import DeepNetwork
 from .mnist1d_mlp import MNIST1D_CLASSES, MNIST1D_INPUTS
 
@@ -53,7 +54,7 @@ class MNIST1DCNN(Sequential):
 
     def __init__(self, channels=15, kernel_size=3, stride=2, input_length=MNIST1D_INPUTS,
                  num_classes=MNIST1D_CLASSES, rng=0, dtype=None):
-        gen = generator(rng)
+        gen = as_generator(rng, "zoo model")
         final_length = hidden_lengths(input_length, kernel_size, stride)[-1]
         if final_length < 1:
             raise ValueError(f"MNIST1DCNN: input_length={input_length} is too short for three valid "

@@ -25,7 +25,8 @@ from ..nn.dropout import Dropout
 from ..nn.linear import Linear
 from ..nn.module import Module, ModuleList, Sequential
 from ..training import History
-from ._he import generator, he_init_
+from ..checks import as_generator
+from ._he import he_init_
 from .mnist1d_mlp import MNIST1D_CLASSES, MNIST1D_INPUTS, MNIST1DMLP
 from .runner import evaluation_row, fit_model, seeds
 from .tasks import Split
@@ -42,7 +43,7 @@ class MNIST1DDropoutMLP(Sequential):
     """
 
     def __init__(self, widths=(100, 100), p=0.5, rng=0, dtype=None):
-        gen = generator(rng)
+        gen = as_generator(rng, "zoo model")
         mask_rng, init_rng = gen.spawn(2)
         sizes = [MNIST1D_INPUTS, *widths]
         layers = []
@@ -77,7 +78,8 @@ class Ensemble(Module):
 
 def mnist1d_ensemble(members=5, widths=(100, 100), rng=0, dtype=None):
     """An `Ensemble` of `members` fig. 8.2 networks (`MNIST1DMLP`), each with its own initialisation."""
-    return Ensemble([MNIST1DMLP(widths, rng=child, dtype=dtype) for child in generator(rng).spawn(members)])
+    children = as_generator(rng, "zoo model").spawn(members)
+    return Ensemble([MNIST1DMLP(widths, rng=child, dtype=dtype) for child in children])
 
 
 def train_ensemble(entry, hyper, split, seed, progress=None):

@@ -25,7 +25,8 @@ from ..nn.conv import Conv1d
 from ..nn.linear import Linear
 from ..nn.module import Module, Sequential
 from ..nn.normalization import BatchNorm1d, calibrate_batchnorm
-from ._he import generator, he_init_
+from ..checks import as_generator
+from ._he import he_init_
 from .mnist1d_mlp import MNIST1D_CLASSES
 from .runner import evaluation_row, train_model
 
@@ -38,7 +39,7 @@ class ResidualBlock1d(Module):
 
     def __init__(self, channels, kernel_size=3, rng=0, dtype=None):
         super().__init__()
-        gen = generator(rng)
+        gen = as_generator(rng, "zoo model")
         pad = kernel_size // 2
         self.bn1 = BatchNorm1d(channels, dtype=dtype)
         self.conv1 = Conv1d(channels, channels, kernel_size, padding=pad, bias=False, dtype=dtype, rng=gen)
@@ -63,7 +64,7 @@ class ResNet1D(Module):
 
     def __init__(self, channels=32, blocks=3, kernel_size=3, num_classes=MNIST1D_CLASSES, rng=0, dtype=None):
         super().__init__()
-        gen = generator(rng)
+        gen = as_generator(rng, "zoo model")
         self.stem = Conv1d(1, channels, kernel_size, padding=kernel_size // 2, dtype=dtype, rng=gen)
         self.blocks = Sequential(*[ResidualBlock1d(channels, kernel_size, rng=gen, dtype=dtype) for _ in range(blocks)])
         self.bn = BatchNorm1d(channels, dtype=dtype)

@@ -17,7 +17,8 @@ from ..nn.activation import ReLU
 from ..nn.conv import Conv1d, ConvTranspose1d
 from ..nn.module import Module, ModuleList, Sequential
 from ..nn.pooling import max_pool1d
-from ._he import generator, he_init_
+from ..checks import as_generator
+from ._he import he_init_
 
 
 def double_conv(c_in, c_out, kernel_size, rng, dtype=None):
@@ -42,7 +43,7 @@ class UNet1d(Module):
         channels = [int(c) for c in channels]
         if len(channels) < 2:
             raise ValueError(f"UNet1d: channels needs at least two scales (encoder and bottleneck), got {channels}")
-        gen = generator(rng)
+        gen = as_generator(rng, "zoo model")
         fine = channels[:-1]
         self.encoders = ModuleList([double_conv(c_in, c, kernel_size, gen, dtype)
                                     for c_in, c in zip([in_channels, *fine[:-1]], fine)])

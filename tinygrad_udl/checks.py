@@ -1,8 +1,8 @@
-"""Random-generator and argument checks shared by the data modules.
+"""Argument checks shared across the library: random generators and integer arguments.
 
-The book's experiments need *explicit* seeded randomness (batches, noise, augmentation): every
-random function in this package takes a numpy `Generator`, or an int seed where a fresh,
-reproducible stream is what the caller wants.
+The book's experiments need explicit, seeded randomness (batches, noise, initialisation, dropout
+masks): every random function takes `rng`, and `as_generator` is the one place that says what an
+`rng` argument may be.
 """
 from __future__ import annotations
 
@@ -10,22 +10,22 @@ import operator
 
 import numpy as np
 
+from .autograd.tensor import default_rng
+
 
 def as_generator(rng, where: str) -> np.random.Generator:
-    """Turn `rng` (a numpy Generator or an int seed) into a Generator.
-
-    `where` names the calling function in the error message.
-    """
+    """`rng` as a numpy Generator: a Generator is used as is (its stream is consumed), an int is a
+    seed for a fresh Generator, and None means the library's generator (`manual_seed`)."""
+    if rng is None:
+        return default_rng()
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
         if rng < 0:
             raise ValueError(f"{where}: the seed must be a non-negative int, got {rng}")
         return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"{where}: rng must be a numpy Generator (np.random.default_rng(seed)) or an int seed, "
-        f"got {type(rng).__name__}"
-    )
+    raise TypeError(f"{where}: rng must be a numpy Generator (np.random.default_rng(seed)), an int seed or None, "
+                    f"got {type(rng).__name__}")
 
 
 def check_int(value, name: str, where: str, minimum: int) -> int:
@@ -35,7 +35,7 @@ def check_int(value, name: str, where: str, minimum: int) -> int:
     try:
         value = operator.index(value)
     except TypeError:
-        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__}") from None
+        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r:.40}") from None
     if value < minimum:
         raise ValueError(f"{where}: {name} must be >= {minimum}, got {value}")
     return value
