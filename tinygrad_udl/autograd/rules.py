@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 
-from .backends import reduced_shape
 
 
 class Primitive:

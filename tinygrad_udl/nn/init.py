@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor

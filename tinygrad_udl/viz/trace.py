@@ -82,7 +82,7 @@ class BackwardTrace:
         return newline.join([
             f"Backward pass from {self.root_name}{called}, seeded with {d}{r}/{d}{r} = "
             f"{fmt.one_line(self.seed, DIGITS)}.",
-            f"Each step sends the gradient from a consumer ('from', made by 'op') back to one of its inputs ('node'):",
+            "Each step sends the gradient from a consumer ('from', made by 'op') back to one of its inputs ('node'):",
             f"upstream = {d}{r}/{d}(from), local = {d}(from)/{d}(node), contribution = upstream x local "
             f"(the op's VJP), {d}{r}/{d}(node) = the sum of the contributions so far."])
 

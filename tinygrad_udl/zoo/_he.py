@@ -9,7 +9,6 @@ Batch-norm scales γ start at 1 and offsets δ at 0 (fig. 11.6).
 """
 from __future__ import annotations
 
-import numpy as np
 
 from ..checks import as_generator
 from ..nn import init
