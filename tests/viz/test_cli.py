@@ -83,3 +83,13 @@ def test_missing_graphviz_is_a_usage_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     assert main(["graph", "--example", "toy", "-o", str(tmp_path / "toy.png")]) == 2
     assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_graph_of_a_zoo_model_draws_its_loss_with_module_boxes(tmp_path, capsys):
+    from tinygrad_udl.cli import main
+
+    out = tmp_path / "cnn.dot"
+    assert main(["graph", "--model", "mnist1d-cnn", "--max-nodes", "40", "-o", str(out)]) == 0
+    source = out.read_text()
+    assert "Conv1d" in source and "log_softmax" in source  # collapsed layers, then the loss's nodes
+    assert "grad 1" in source  # the root is the task's (scalar) loss, seeded with 1

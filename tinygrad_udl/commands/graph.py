@@ -89,8 +89,9 @@ def _expression(text, assignments):
 def _model(name):
     """A zoo model applied to its example input, recorded so that its modules become clusters.
 
-    Uses `tinygrad_udl.zoo.registry()`: {name: entry} with `entry.build()` (the model) and
-    `entry.example_input()` (a batch for it).
+    Uses `tinygrad_udl.zoo.registry()`: {name: entry} with `entry.build()` (the model),
+    `entry.example_inputs()` (a few training examples and their targets) and `entry.task.loss_fn`:
+    the drawing's root is the task's loss on those examples, so every node shows its gradient.
     """
     from .. import zoo
     from ..viz import record_modules
@@ -101,9 +102,10 @@ def _model(name):
         raise UsageError(f"unknown model '{name}'; known: {', '.join(sorted(entries))}")
     entry = entries[name]
     model = entry.build()
+    x, y = entry.example_inputs()
     with record_modules(model):
-        out = model(entry.example_input())
-    return out, None, model
+        loss = entry.task.loss_fn(model(x), y)
+    return loss, None, model
 
 
 def run(args):
