@@ -197,16 +197,19 @@ def _sweep(roots, seeds, retain_graph, create_graph, inputs):
                 ops, out, args = node._node_ops, node, parents
             else:
                 ops, out, args = node._raw_ops, node.data, [p.data for p in parents]
-            # The common case (no parameters, nothing to sum back) calls the VJP directly: this loop
-            # runs once per edge, so even one function call less shows in scalar graphs.
-            direct = rule.vjps if ctx is None and (not rule.broadcasting or ops.unbroadcast is None) else None
+            # Without parameters (most edges) the VJP is called here directly, as `input_gradient`
+            # would: this loop runs once per edge, and one function call less shows.
+            direct = rule.vjps if ctx is None and not rule.variadic else None
+            unbroadcast = ops.unbroadcast if rule.broadcasting else None
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                if direct is not None:
-                    contrib = direct[i](ops, g, out, *args)
-                else:
+                if direct is None:
                     contrib = input_gradient(rule, ops, g, out, args, ctx, i)
+                else:
+                    contrib = direct[i](ops, g, out, *args)
+                    if unbroadcast is not None:
+                        contrib = unbroadcast(contrib, args[i])
                 prev = grads.get(parent)
                 grads[parent] = contrib if prev is None else prev + contrib
             if not retain_graph:
