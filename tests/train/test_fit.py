@@ -205,3 +205,25 @@ def test_the_model_receives_tensors():
     model = Probe()
     fit(model, SGD(model.parameters(), lr=0.01), (x, y), loss_fn=mse_loss, error_fn=None, steps=1, batch_size=6)
     assert set(seen) == {Tensor}
+
+
+def test_fit_runs_the_books_nesterov_which_needs_the_gradient_at_the_look_ahead_point():
+    # eq. 6.12 (final print): m <- beta m + (1 - beta) grad L(phi - alpha beta m); phi <- phi - alpha m
+    x, y = _regression_data(20)
+    model = _linear(seed=1)
+    w, b = model.weight.data.copy(), model.bias.data.copy()
+    alpha, beta = 0.05, 0.9
+    opt = SGD(model.parameters(), lr=alpha, momentum=beta, nesterov=True, style="book")
+    fit(model, opt, (x, y), loss_fn=mse_loss, error_fn=None, steps=3, batch_size=20)  # full batch
+
+    def gradient(w, b):  # of mean((x w^T + b - y)^2)
+        r = x @ w.T + b - y
+        return 2 * r.T @ x / len(x), 2 * r.sum(axis=0) / len(x)
+
+    mw, mb = np.zeros_like(w), np.zeros_like(b)
+    for _ in range(3):
+        gw, gb = gradient(w - alpha * beta * mw, b - alpha * beta * mb)
+        mw, mb = beta * mw + (1 - beta) * gw, beta * mb + (1 - beta) * gb
+        w, b = w - alpha * mw, b - alpha * mb
+    np.testing.assert_allclose(model.weight.data, w, rtol=1e-12)
+    np.testing.assert_allclose(model.bias.data, b, rtol=1e-12)

@@ -236,14 +236,24 @@ def _scalar(loss) -> float:
 
 @_quiet_overflow()
 def _step(model, optimizer, loss_fn, penalty, xb, yb):
-    """One optimizer step on a batch (the five lines of the module docstring); (output, loss value)."""
-    output = model(Tensor._wrap(xb))
-    loss = loss_fn(output, yb)
-    objective = loss if penalty is None else loss + penalty(model)
-    optimizer.zero_grad()
-    objective.backward()
-    optimizer.step()
-    return output, _scalar(loss)
+    """One optimizer step on a batch (the five lines of the module docstring); (output, loss value).
+
+    Forward and backward run in a closure handed to `optimizer.step`, so optimizers that need the
+    gradient somewhere else than at the current parameters (the book's Nesterov, eq. 6.12, at
+    phi - alpha beta m) work too; for the others it is called once, before the update."""
+    evaluated = {}
+
+    def closure():
+        output = model(Tensor._wrap(xb))
+        loss = loss_fn(output, yb)
+        objective = loss if penalty is None else loss + penalty(model)
+        optimizer.zero_grad()
+        objective.backward()
+        evaluated["output"], evaluated["loss"] = output, loss
+        return objective
+
+    optimizer.step(closure)
+    return evaluated["output"], _scalar(evaluated["loss"])
 
 
 def _check_finite(loss, step):
