@@ -5,7 +5,9 @@
   fig. 10.8 beside its fully connected baseline with a shortened schedule (see `DEMO_CNN`), then
   the table metric / book / ours.
 - `reproduce(out_dir)` (`make reproduce`, `tinygrad-udl reproduce`; long, not for CI): every zoo
-  entry with its full default setup, and a report `REPORT.md` with each number beside the book's.
+  entry with its full default setup, then the two chapter-7 experiments that are not trainable zoo
+  models (`EXPERIMENTS`: fig. 7.7's variance propagation, fig. 7.8's training listing; about a second
+  together), and a report `REPORT.md` with each number beside the book's.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .training import format_table, markdown_table
+from .zoo.fig7_8 import fig7_8_rows, train_fig7_8
+from .zoo.initialization import variance_propagation, variance_rows
 from .zoo.registry import registry
 from .zoo.runner import run
 
@@ -24,6 +28,17 @@ from .zoo.runner import run
 # numbers of both schedules are in docs/zoo.md.
 DEMO_CNN = {"steps": 10_000, "lr": 0.1}
 DEMO_RUNS = (("mnist1d-mlp", {}), ("mnist1d-cnn", DEMO_CNN), ("mnist1d-fc", DEMO_CNN))
+
+# Chapter 7's reproduction targets are not zoo entries: fig. 7.7 trains nothing, and fig. 7.8 trains on
+# random data with no test set or error rate. name -> (section, description, rows(seed)).
+EXPERIMENTS = {
+    "fig7.7-init": ("7.5, fig. 7.7", "variance of the activations and gradients of a 50-layer, 100-unit ReLU "
+                    "network for five weight variances (float64)",
+                    lambda seed: variance_rows(variance_propagation(rng=seed))),
+    "fig7.8-training": ("7.6, fig. 7.8", "the book's training listing: 10-40-40-5 ReLU network, MSE, SGD with "
+                        "momentum, StepLR, 100 epochs on random data",
+                        lambda seed: fig7_8_rows(train_fig7_8(rng=seed))),
+}
 
 
 def demo_training(out_dir, quiet=False, seed=0) -> list:
@@ -54,21 +69,28 @@ def demo_training(out_dir, quiet=False, seed=0) -> list:
 
 
 def reproduce(out_dir="reproduce", only=None, quiet=False, seed=0) -> Path:
-    """Run every zoo entry (or those named in `only`) with its full setup; write `<out_dir>/REPORT.md`.
+    """Run every zoo entry and chapter-7 experiment (or those named in `only`) with its full setup;
+    write `<out_dir>/REPORT.md`.
 
     Each model's history goes to `<out_dir>/<name>/history.json` (and `curves.png` with matplotlib).
     Returns the report's path.
     """
     out_dir = Path(out_dir)
     entries = registry()
-    names = list(entries) if not only else list(only)
-    unknown = [n for n in names if n not in entries]
+    names = list(entries) + list(EXPERIMENTS) if not only else list(only)
+    unknown = [n for n in names if n not in entries and n not in EXPERIMENTS]
     if unknown:
-        raise KeyError(f"no zoo model called {', '.join(map(repr, unknown))}; the zoo has: {', '.join(entries)}")
+        raise KeyError(f"no zoo model called {', '.join(map(repr, unknown))}; the zoo has: {', '.join(entries)}; "
+                       f"the other experiments: {', '.join(EXPERIMENTS)}")
     plot = _have_matplotlib()
     sections, all_rows = [], []
     start = time.perf_counter()
     for name in names:
+        if name in EXPERIMENTS:
+            section, rows = _experiment_section(name, seed, quiet, f"[{names.index(name) + 1}/{len(names)}]")
+            sections.append(section)
+            all_rows += rows
+            continue
         entry = entries[name]
         if not quiet:
             print(f"[{names.index(name) + 1}/{len(names)}] {name} ({entry.section})", flush=True)
@@ -100,6 +122,25 @@ def reproduce(out_dir="reproduce", only=None, quiet=False, seed=0) -> Path:
     if not quiet:
         print(f"wrote {path}")
     return path
+
+
+def _experiment_section(name, seed, quiet, counter):
+    """Run one of `EXPERIMENTS`; return its report section and its rows."""
+    section, description, make_rows = EXPERIMENTS[name]
+    if not quiet:
+        print(f"{counter} {name} ({section})", flush=True)
+    start = time.perf_counter()
+    rows = make_rows(seed)
+    seconds = time.perf_counter() - start
+    if not quiet:
+        print(format_table(rows), "\n", flush=True)
+    text = "\n".join([
+        f"### {name} (section {section})", "",
+        f"{description}.", "",
+        f"- command: `tinygrad-udl reproduce --only {name} --seed {seed}`",
+        f"- ran in {seconds:.1f} s", "",
+        markdown_table(rows), ""])
+    return text, rows
 
 
 def _have_matplotlib() -> bool:

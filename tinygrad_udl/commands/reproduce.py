@@ -15,7 +15,7 @@ def register(subparsers):
                                    description=__doc__)
     parser.add_argument("--out", default="reproduce",
                         help="folder for REPORT.md and the histories (default: reproduce)")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these zoo models")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these zoo models or chapter-7 experiments (fig7.7-init, fig7.8-training)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every run (default 0)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or tables while running")
     parser.set_defaults(run=run)

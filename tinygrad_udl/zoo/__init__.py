@@ -4,7 +4,9 @@
 `tinygrad-udl train NAME` trains); the classes can also be used directly.
 """
 from .deep import DeepNetwork
+from .fig7_8 import Fig78Run, fig7_8_rows, train_fig7_8
 from .heads import BinaryClassifier, GaussianRegression, MulticlassClassifier
+from .initialization import VarianceProfile, layer_variances, variance_propagation, variance_rows
 from .linear_regression import LinearRegression, closed_form, least_squares_loss
 from .mnist1d_cnn import MNIST1DCNN, MNIST1DFullyConnected
 from .mnist1d_mlp import MNIST1DMLP
