@@ -28,6 +28,12 @@ def as_generator(rng, where: str) -> np.random.Generator:
                     f"got {type(rng).__name__}")
 
 
+def optional_generator(rng, where: str):
+    """Like `as_generator`, but None stays None: the caller then draws from the library generator at
+    use time, so a later `manual_seed` still applies (a layer's dropout masks, for instance)."""
+    return None if rng is None else as_generator(rng, where)
+
+
 def check_int(value, name: str, where: str, minimum: int) -> int:
     """`value` as a Python int, rejecting floats, bools and values below `minimum`."""
     if isinstance(value, bool):

@@ -37,6 +37,7 @@ import math
 import numpy as np
 
 from ..autograd.tensor import ShapeError, Tensor, tensor, where
+from ..checks import optional_generator
 from . import init
 from .activation import gelu, relu
 from .dropout import Dropout, dropout
@@ -145,7 +146,7 @@ class MultiheadAttention(Module):
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
         self.dropout, self.batch_first = float(dropout), batch_first
-        rng = np.random.default_rng(rng) if isinstance(rng, int | np.integer) else rng
+        rng = optional_generator(rng, "attention")
         self.rng = rng
         dtype = default_float_dtype(dtype)
         self.packed = self.kdim == embed_dim and self.vdim == embed_dim
@@ -272,7 +273,7 @@ class TransformerEncoderLayer(Module):
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=True, norm_first=False, bias=True, *, dtype=None, rng=None):
         super().__init__()
-        rng = np.random.default_rng(rng) if isinstance(rng, int | np.integer) else rng
+        rng = optional_generator(rng, "attention")
         self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype,
                                             rng=rng)
         _build_feedforward(self, d_model, dim_feedforward, dropout, activation, bias, dtype, rng)
@@ -309,7 +310,7 @@ class TransformerDecoderLayer(Module):
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=True, norm_first=False, bias=True, *, dtype=None, rng=None):
         super().__init__()
-        rng = np.random.default_rng(rng) if isinstance(rng, int | np.integer) else rng
+        rng = optional_generator(rng, "attention")
         self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype,
                                             rng=rng)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype,

@@ -275,15 +275,23 @@ def col2im(cols, shape, kernel_size, stride, dilation):
 # ---- convolution -------------------------------------------------------------------------------------
 
 
-def _conv(x, weight, bias, stride, padding, dilation, groups, dilation_rate, padding_mode, nd, op):
+def _check_weight(weight, groups, nd, op, names):
+    """A weight of shape (A, B/groups, K...) -- names = (A, B): (C_out, C_in) for a convolution,
+    (C_in, C_out) for its transpose -- with `groups` a positive int dividing A."""
     weight = tensor(weight)
+    first, second = names
     if weight.ndim != nd + 2:
-        raise ShapeError(f"{op}: weight must have shape (C_out, C_in/groups, {', '.join(['K'] * nd)}), "
+        raise ShapeError(f"{op}: weight must have shape ({first}, {second}/groups, {', '.join(['K'] * nd)}), "
                          f"got {weight.shape}")
+    if not isinstance(groups, int) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"{op}: groups={groups!r} must be a positive int dividing {first}={weight.shape[0]}")
+    return weight
+
+
+def _conv(x, weight, bias, stride, padding, dilation, groups, dilation_rate, padding_mode, nd, op):
+    weight = _check_weight(weight, groups, nd, op, ("C_out", "C_in"))
     c_out, c_in_group = weight.shape[:2]
     ks = weight.shape[2:]
-    if not isinstance(groups, int) or groups < 1 or c_out % groups:
-        raise ValueError(f"{op}: groups={groups!r} must be a positive int dividing C_out={c_out}")
     x, unbatched = _check_input(x, nd, c_in_group * groups, op,
                                 f"are expected (weight {weight.shape} with groups={groups})")
     st = _ntuple(stride, nd, "stride", op)
@@ -320,14 +328,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, d
 
 def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, dilation_rate, nd, op):
     """The adjoint of the strided convolution (fig. 10.13): weight^T @ x, then col2im (patches added back)."""
-    weight = tensor(weight)
-    if weight.ndim != nd + 2:
-        raise ShapeError(f"{op}: weight must have shape (C_in, C_out/groups, {', '.join(['K'] * nd)}), "
-                         f"got {weight.shape}")
+    weight = _check_weight(weight, groups, nd, op, ("C_in", "C_out"))
     c_in, c_out_group = weight.shape[:2]
     ks = weight.shape[2:]
-    if not isinstance(groups, int) or groups < 1 or c_in % groups:
-        raise ValueError(f"{op}: groups={groups!r} must be a positive int dividing C_in={c_in}")
     x, unbatched = _check_input(x, nd, c_in, op)
     st = _ntuple(stride, nd, "stride", op)
     dil = _dilation(dilation, dilation_rate, nd, op)

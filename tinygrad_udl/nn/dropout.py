@@ -15,9 +15,9 @@ call `dropout(x, p, training=True)`.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from ..autograd.tensor import Tensor, default_rng, tensor
+from ..checks import optional_generator
 from .module import Module
 
 _MODES = ("inverted", "book")
@@ -69,7 +69,7 @@ class Dropout(Module):
         super().__init__()
         _check(p, mode, type(self).__name__)
         self.p, self.mode = float(p), mode
-        self.rng = np.random.default_rng(rng) if isinstance(rng, int | np.integer) else rng
+        self.rng = optional_generator(rng, "dropout")
 
     def forward(self, x):
         return self._fn(x, self.p, self.training, self.mode, self.rng)

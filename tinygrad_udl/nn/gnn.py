@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.tensor import ShapeError, Tensor, tensor, where
+from ..checks import optional_generator
 from . import init
 from .linear import linear
 from .module import Module, Parameter, default_float_dtype
@@ -172,7 +173,7 @@ class GCNConv(Module):
         self.bias = Parameter(np.zeros(out_features, dtype)) if bias else None
         self.eps = Parameter(np.zeros((), dtype)) if diagonal_enhancement else None
         self.self_weight = Parameter(np.zeros((out_features, in_features), dtype)) if self_transform else None
-        rng = np.random.default_rng(rng) if isinstance(rng, int | np.integer) else rng
+        rng = optional_generator(rng, "gnn")
         for w in (self.weight, self.self_weight):
             if w is not None:
                 init.he_uniform_(w, rng=rng)
@@ -205,7 +206,7 @@ class GraphAttention(Module):
         dtype = default_float_dtype(dtype)
         self.in_features, self.out_features = in_features, out_features
         self.score_activation, self.activation = score_activation, activation
-        rng = np.random.default_rng(rng) if isinstance(rng, int | np.integer) else rng
+        rng = optional_generator(rng, "gnn")
         self.weight = init.he_uniform_(Parameter(np.zeros((out_features, in_features), dtype)), rng=rng)
         self.bias = Parameter(np.zeros(out_features, dtype)) if bias else None
         bound = np.sqrt(6.0 / (2 * out_features + 1))  # Glorot for a (1, 2·out) map

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from ..autograd.tensor import Tensor
+from .optimizer import as_tensor_list
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -25,7 +26,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     clipping (a numpy float64, computed in float64). A nan/inf norm raises with
     `error_if_nonfinite=True`; otherwise it is returned and the gradients become nan as in PyTorch.
     """
-    params = _with_grads(parameters, "clip_grad_norm_")
+    params = [p for p in as_tensor_list(parameters, "clip_grad_norm_") if p.grad is not None]
     _check_real("clip_grad_norm_", "max_norm", max_norm)
     _check_real("clip_grad_norm_", "norm_type", norm_type, allow_inf=True)
     if norm_type <= 0:
@@ -47,7 +48,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 def clip_grad_value_(parameters, clip_value):
     """Clip every gradient entry to [−clip_value, clip_value] (entry by entry, so directions change)."""
-    params = _with_grads(parameters, "clip_grad_value_")
+    params = [p for p in as_tensor_list(parameters, "clip_grad_value_") if p.grad is not None]
     _check_real("clip_grad_value_", "clip_value", clip_value)
     for p in params:
         _replace_grad(p, np.clip(p.grad.data, -clip_value, clip_value))
@@ -58,17 +59,6 @@ def _replace_grad(p, array):
     grad.data.flags.writeable = False  # gradients are read-only, as the engine makes them
     p.grad = grad
 
-
-def _with_grads(parameters, owner):
-    params = [parameters] if isinstance(parameters, Tensor) else parameters
-    try:
-        params = list(params)
-    except TypeError:
-        raise TypeError(f"{owner}: parameters must be a Tensor or an iterable of Tensors, got {type(parameters).__name__}") from None
-    for p in params:
-        if not isinstance(p, Tensor):
-            raise TypeError(f"{owner}: parameters must be Tensors, got {type(p).__name__}")
-    return [p for p in params if p.grad is not None]
 
 
 def _check_real(owner, name, value, allow_inf=False):

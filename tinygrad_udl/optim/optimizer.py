@@ -87,7 +87,7 @@ class Optimizer:
         if unknown:
             raise ValueError(f"{name}: unknown hyperparameter(s) {unknown} in a parameter group; "
                              f"{name} has {sorted(self.defaults)}")
-        params = _as_param_list(group["params"], name)
+        params = as_param_list(group["params"], name)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if id(p) in seen:
@@ -306,18 +306,25 @@ def _as_groups(params, owner: str) -> list:
     return [{"params": params}]
 
 
-def _as_param_list(params, owner: str) -> list:
+def as_tensor_list(params, owner: str) -> list:
+    """`params` (a Tensor or an iterable of Tensors) as a list, with a clear error otherwise."""
     if isinstance(params, Tensor):
-        params = [params]
-    else:
-        try:
-            params = list(params)
-        except TypeError:
-            raise TypeError(f"{owner}: a group's 'params' must be a Tensor or an iterable of Tensors, got {type(params).__name__}") from None
+        return [params]
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"{owner}: parameters must be a Tensor or an iterable of Tensors, got {type(params).__name__}") from None
     for p in params:
         if not isinstance(p, Tensor):
             hint = " (named_parameters() yields (name, tensor) pairs; use parameters())" if isinstance(p, tuple) else ""
-            raise TypeError(f"{owner}: can only optimize Tensors, got {type(p).__name__}{hint}")
+            raise TypeError(f"{owner}: expected Tensors, got {type(p).__name__}{hint}")
+    return params
+
+
+def as_param_list(params, owner: str) -> list:
+    """The Tensors of an optimizer group: leaves that require grad."""
+    params = as_tensor_list(params, owner)
+    for p in params:
         if not p.is_leaf:
             raise ValueError(f"{owner}: can only optimize leaf Tensors; this one is the result of '{p.op}'. "
                              "Optimize the tensor it was computed from, or use .detach().requires_grad_()")
