@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 
 import numpy as np
 
@@ -128,7 +129,9 @@ def _parse(text, what):
     if not text.strip():
         raise ExpressionError(f"{what} is empty")
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        with warnings.catch_warnings():  # e.g. "1if x": Python's SyntaxWarning is noise for a CLI user
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
         raise ExpressionError(f"{what} is not valid syntax: {e.msg} (at column {e.offset or '?'})") from None
     except (ValueError, RecursionError, MemoryError, OverflowError) as e:
