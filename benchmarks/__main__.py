@@ -58,7 +58,8 @@ def main(args):
     results, start = [], time.perf_counter()
     for wl in workloads:
         res = harness.run_workload(wl, repeats=args.repeats, memory=not args.no_memory, quick=args.quick,
-                                   log=lambda msg: print(f"  ... {msg}", file=sys.stderr, flush=True))
+                                   log=lambda msg: print(f"  ... {msg}", file=sys.stderr, flush=True),
+                                   isolate=True)
         results.append(res)
         print("\n" + harness.format_result(res), flush=True)
     elapsed = time.perf_counter() - start

@@ -10,9 +10,11 @@ How the numbers are taken (and why):
 - Every case first computes a *check value* on its initial state (`check()`, e.g. the first loss);
   the table prints it and whether it agrees with the first system's, so a fast wrong answer shows.
 - Warm-up: `warmup` untimed steps per system (first-call costs: imports, allocator, caches).
+- Each system runs in a worker process of its own (`runners.py`: one interpreter per system, with
+  only its own library imported), so that no system pays for another's heap, garbage or
+  allocator caches; what its own garbage collector does during its steps is part of its cost.
 - Timing alternates between systems, A B C A B C ..., so that a slow period of the shared machine
-  hits every system alike. `gc.collect()` runs (untimed) before every sample, so no system pays for
-  the garbage of the one before it; collections triggered inside a step are part of its cost.
+  hits every system alike.
 - The table reports the median (and the inter-quartile range relative to it) and ratios of
   medians to the baselines (PyTorch; micrograd for the scalar workloads).
 - Peak memory is measured per system in a fresh subprocess (`python -m benchmarks.memory`), never
@@ -35,11 +37,11 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from .runners import REPO_ROOT, CaseFailed, LocalRunner, WorkerRunner
 
 # System names used in every table (ratio baselines refer to them).
 OURS = "tinygrad_udl"
@@ -54,7 +56,6 @@ OPENBLAS_UNSET_MARK = "TINYGRAD_UDL_BENCH_UNSET_OPENBLAS"  # set by __main__ whe
 # --threads N sets these for the whole run (and its memory subprocesses); torch reads the first.
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Case:
@@ -218,60 +219,50 @@ class Result:
         return None
 
 
-def _failed(row, exc):
-    row.status = type(exc).__name__
-    row.detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-
-
 def run_workload(wl: Workload, repeats: int | None = None, memory: bool = True, quick: bool = False,
-                 log=None) -> Result:
-    """Build every installed system's case, check, warm up, then time them alternately."""
+                 log=None, isolate: bool = False) -> Result:
+    """Start every installed system's case (check value, warm-up), then time them alternately.
+    With `isolate` (what `python -m benchmarks` does) each system runs in a worker process of its
+    own; without, in this process (the tests' ad-hoc workloads)."""
     log = log or (lambda msg: None)
-    rows, live = [], []
-    if wl.prepare is not None:
+    rows, runners = [], []
+    if wl.prepare is not None and not isolate:
         wl.prepare()
     for sc in wl.cases:
         row = Row(sc.system, note=sc.note)
         rows.append(row)
         if sc.skip:
             row.status = sc.skip
-            continue
-        if not installed(sc.requires):
+        elif not installed(sc.requires):
             row.status = "not installed"
-            continue
-        try:
-            case = sc.make()
-            row.check = case.check()
-            for i in range(wl.warmup):
-                out = case.step()
-                if i == 0 and row.check is None:
-                    row.check = out
-        except Exception as exc:  # a system that cannot run the workload is reported, not fatal
-            _failed(row, exc)
-            continue
-        finally:
-            gc.collect()
-        live.append((row, case))
-    n = wl.repeats if (repeats is None or wl.fixed_repeats) else repeats
-    log(f"{wl.key}: timing {len(live)} systems x {n} samples")
-    for _ in range(n):
-        for row, case in live:
-            if row.status != "ok":
-                continue
-            gc.collect()
+        else:  # workers are all started first, so that their imports overlap
+            runners.append((row, WorkerRunner(wl.key, sc.system, quick) if isolate else LocalRunner(sc)))
+    try:
+        for row, runner in runners:
             try:
-                t0 = time.perf_counter()
-                out = case.step()
-                row.times.append((time.perf_counter() - t0) / wl.inner)
+                row.check = runner.start(wl.warmup)
+            except CaseFailed as failed:  # a system that cannot run the workload is reported, not fatal
+                row.status, row.detail = failed.status, failed.detail
+        n = wl.repeats if (repeats is None or wl.fixed_repeats) else repeats
+        log(f"{wl.key}: timing {sum(row.status == 'ok' for row, _ in runners)} systems x {n} samples")
+        for _ in range(n):
+            for row, runner in runners:
+                if row.status != "ok":
+                    continue
+                try:
+                    seconds, out = runner.step()
+                except CaseFailed as failed:
+                    row.status, row.detail = failed.status, failed.detail
+                    continue
+                row.times.append(seconds / wl.inner)
                 if row.check is None:  # no warm-up and no check(): the first step's result
                     row.check = out
-            except Exception as exc:  # reported in the table, like a failure while building
-                _failed(row, exc)
-    for row, case in live:
-        if row.status == "ok":
-            row.extras = case.extras()
-    del live
-    gc.collect()
+        for row, runner in runners:
+            if row.status == "ok":
+                row.extras = runner.extras()
+    finally:
+        for _, runner in runners:
+            runner.close()
     _judge_checks(wl, rows)
     if memory and (wl.memory_in_quick or not quick):
         for row in rows:

@@ -9,6 +9,7 @@ import pytest
 
 from benchmarks import harness
 from benchmarks.harness import Case, SystemCase, Workload
+from benchmarks.runners import CaseFailed, WorkerRunner
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -138,3 +139,37 @@ def test_cli_runs_one_workload_and_writes_json(tmp_path):
     rows = {r["system"]: r for r in data["workloads"][0]["rows"]}
     assert rows["tinygrad_udl"]["status"] == "ok" and rows["tinygrad_udl"]["agree"] is True
     assert len(rows["tinygrad_udl"]["times_s"]) == 1
+
+
+# ---- each system in a worker process of its own (what `python -m benchmarks` does) ---------------
+
+
+def test_isolated_systems_compute_what_they_compute_in_process():
+    wl = harness.find_workload("W1b-1e3", quick=True)
+    isolated = harness.run_workload(wl, repeats=2, memory=False, isolate=True)
+    here = harness.run_workload(harness.find_workload("W1b-1e3", quick=True), repeats=1, memory=False)
+    ours = "tinygrad_udl Value"
+    assert isolated.row(ours).status == "ok" and len(isolated.row(ours).times) == 2
+    assert isolated.row(ours).check == pytest.approx(here.row(ours).check, rel=1e-12)
+    assert isolated.row("python floats (hand)").agree is True
+
+
+def test_a_worker_reports_what_it_cannot_run_and_when_it_dies():
+    unknown = WorkerRunner("W2", "no such system", quick=True)
+    try:
+        with pytest.raises(CaseFailed, match="KeyError"):
+            unknown.start(0)
+    finally:
+        unknown.close()
+    worker = WorkerRunner("W2", "numpy (hand)", quick=True)
+    try:
+        assert isinstance(worker.start(1), tuple)
+        seconds, _ = worker.step()
+        assert seconds > 0
+        worker.proc.kill()
+        worker.proc.wait()
+        with pytest.raises(CaseFailed) as died:
+            worker.step()
+        assert died.value.status == "worker died"
+    finally:
+        worker.close()

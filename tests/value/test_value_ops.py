@@ -92,13 +92,33 @@ def test_binary_forward_and_gradient(name, data):
     assert vb.grad == pytest.approx(central_difference(reference, [a, b], 1), rel=1e-5, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
-@given(a=away_from_zero(-10, 10, 0.1), c=away_from_zero(-10, 10, 0.1))  # both sides may be a divisor
-def test_python_numbers_on_either_side(name, a, c):
-    op, reference, _ = BINARY[name]
-    left, right = op(Value(a), c), op(c, Value(a))
-    assert left.data == pytest.approx(reference(a, c), rel=1e-12, abs=1e-12)
-    assert right.data == pytest.approx(reference(c, a), rel=1e-12, abs=1e-12)
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "maximum", "minimum", "rpow"])  # x ** c: pow_const
+@given(a=away_from_zero(-3, 3, 0.1), c=away_from_zero(-3, 3, 0.1))  # both sides may be a divisor
+def test_python_numbers_on_either_side_are_constants_of_the_call(name, a, c):
+    """`x op c` and `c op x` are one-input nodes (the number is a parameter, shown as c=...), with
+    the gradient of the two-input op; second derivatives through them match finite differences."""
+    if name == "rpow":
+        op, reference, derivative = BINARY["pow"]
+        c = abs(c) + 0.5  # a positive base
+        sides = [("left", lambda v: op(c, v), lambda x: reference(c, x), lambda x: derivative(c, x)[1])]
+    else:
+        op, reference, derivative = BINARY[name]
+        if name in ("maximum", "minimum"):
+            assume(abs(a - c) > 1e-3)  # ties are kinks
+        sides = [("right", lambda v: op(v, c), lambda x: reference(x, c), lambda x: derivative(x, c)[0]),
+                 ("left", lambda v: op(c, v), lambda x: reference(c, x), lambda x: derivative(c, x)[1])]
+    for side, fn, ref, dref in sides:
+        v = Value(a)
+        out = fn(v)
+        assert out._parents == (v,) and out._ctx == {"c": c}, side
+        assert out.data == pytest.approx(ref(a), rel=1e-12, abs=1e-12)
+        out.backward(create_graph=True)
+        first = v.grad
+        assert first.data == pytest.approx(dref(a), rel=1e-9, abs=1e-12)
+        assert first.data == pytest.approx(central_difference(ref, [a], 0), rel=1e-5, abs=1e-6)
+        v.grad = 0.0
+        first.backward()
+        assert v.grad == pytest.approx(central_difference(dref, [a], 0), rel=1e-5, abs=1e-5), side
 
 
 # ---- kinks, tested on purpose (the book's convention: ReLU'(0) = 0) --------------------------------
@@ -206,3 +226,16 @@ def test_square_root_at_zero_has_an_infinite_derivative_not_an_exception():
     v = Value(0.0)
     (v ** 0.5).backward()
     assert v.grad == math.inf
+
+
+def test_nodes_that_share_a_constant_stay_independent():
+    """Nodes with the same number share its parameters (one dict per number): freeing one graph by
+    backward() leaves the other intact, and 0.0 and -0.0 stay two numbers."""
+    x = Value(1.5)
+    first, second = x * 2, x * 2
+    first.backward()
+    second.backward()
+    assert x.grad == 4.0
+    for c in (0.0, -0.0, 0.0):
+        node = x * c
+        assert math.copysign(1.0, node._ctx["c"]) == math.copysign(1.0, c)  # what backward multiplies by

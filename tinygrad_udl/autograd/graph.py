@@ -170,10 +170,11 @@ def _sweep(roots, seeds, retain_graph, create_graph, inputs):
         grads[root] = seed if root not in grads else grads[root] + seed
     wanted = None if inputs is None else {x: i for i, x in enumerate(inputs)}
     results = [None] * (0 if inputs is None else len(inputs))
+    take, look = grads.pop, grads.get
     previous_mode, _mode.enabled = _mode.enabled, create_graph
     try:
         for node in reversed(order):
-            g = grads.pop(node, None)
+            g = take(node, None)
             if g is None:
                 continue
             if node._hooks:
@@ -197,20 +198,20 @@ def _sweep(roots, seeds, retain_graph, create_graph, inputs):
                 ops, out, args = node._node_ops, node, parents
             else:
                 ops, out, args = node._raw_ops, node.data, [p.data for p in parents]
-            # Without parameters (most edges) the VJP is called here directly, as `input_gradient`
+            # Every edge but those of variadic rules is computed here directly, as `input_gradient`
             # would: this loop runs once per edge, and one function call less shows.
-            direct = rule.vjps if ctx is None and not rule.variadic else None
+            vjps = None if rule.variadic else rule.vjps
             unbroadcast = ops.unbroadcast if rule.broadcasting else None
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                if direct is None:
+                if vjps is None:
                     contrib = input_gradient(rule, ops, g, out, args, ctx, i)
                 else:
-                    contrib = direct[i](ops, g, out, *args)
+                    contrib = vjps[i](ops, g, out, *args) if ctx is None else vjps[i](ops, g, out, *args, **ctx)
                     if unbroadcast is not None:
                         contrib = unbroadcast(contrib, args[i])
-                prev = grads.get(parent)
+                prev = look(parent)
                 grads[parent] = contrib if prev is None else prev + contrib
             if not retain_graph:
                 node._ctx = FREED

@@ -111,6 +111,20 @@ MINIMUM = binary("minimum", lambda o, x, y: o.minimum(x, y),
                     lambda o, g, out, x, y: g * o.tie_weight(y, x),
                     lambda o, g, out, x, y: g * o.tie_weight(x, y))
 
+
+def with_constant(rule, position):
+    """`rule` (a two-input primitive) with input `position` held at a constant `c`, e.g. `x * 0.9` or
+    `1 - x` on Values: a one-input node whose number is a parameter of the call (as PyTorch treats
+    Python scalars), not a leaf of the graph. Derived from `rule`, so each derivative stays written
+    once."""
+    forward, vjp = rule.forward, rule.vjps[1 - position]
+    if position == 1:   # x op c, e.g. sub_const: x - c
+        return Primitive(f"{rule.name}_const", lambda o, x, c: forward(o, x, c),
+                         (lambda o, g, out, x, c: vjp(o, g, out, x, c),), broadcasting=rule.broadcasting)
+    return Primitive(f"r{rule.name}_const", lambda o, x, c: forward(o, c, x),   # c op x, e.g. rsub_const: c - x
+                     (lambda o, g, out, x, c: vjp(o, g, out, c, x),), broadcasting=rule.broadcasting)
+
+
 # ---- tensor-only elementwise ----------------------------------------------------------------------
 
 ELU = primitive("elu", lambda o, x, alpha: o.where(x > 0, x, alpha * o.expm1(x * (x <= 0))),

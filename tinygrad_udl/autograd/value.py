@@ -12,6 +12,7 @@ so a reader can inspect each partial derivative of the book's toy example. The m
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 from . import rules as R
@@ -226,49 +227,83 @@ def _unary(rule, x):
     return _make(rule, rule.forward(ScalarMath, x.data), (x,))
 
 
-def _constant(x):
-    """A leaf for a Python number operand (the fast path of Value(x) for floats)."""
-    out = Value.__new__(Value)
-    out.data = x if type(x) is float else _to_float(x)
-    out.grad = 0.0
-    out.label = None
-    out._parents, out._rule, out._ctx = (), None, None
-    return out
+# For each two-input op, its forms with a Python number on the left (c op x) and on the right.
+_WITH_NUMBER = {rule: (R.with_constant(rule, 0), R.with_constant(rule, 1))
+                for rule in (R.ADD, R.SUB, R.MUL, R.DIV, R.POW, R.MAXIMUM, R.MINIMUM)}
 
 
 def _binary(rule, a, b):
-    if type(a) is not Value:
-        if not isinstance(a, numbers.Real):
-            return NotImplemented  # e.g. Tensor * Value: let the Tensor handle it
-        a = _constant(a)
-    if type(b) is not Value:
-        if not isinstance(b, numbers.Real):
+    """A two-input op; a Python number operand is a constant of the call (`rules.with_constant`),
+    not a node: fewer nodes to record, sort and collect (and PyTorch's treatment of scalars)."""
+    if type(a) is Value:
+        if type(b) is Value:
+            data, parents, ctx = rule.forward(ScalarMath, a.data, b.data), (a, b), None
+        else:
+            c = _number(b)
+            if c is None:
+                return NotImplemented  # e.g. Value * Tensor: let the Tensor handle it
+            data, parents, ctx = rule.forward(ScalarMath, a.data, c), (a,), _constant_params(c)
+            rule = _WITH_NUMBER[rule][1]
+    else:
+        c = _number(a)
+        if c is None:
             return NotImplemented
-        b = _constant(b)
+        data, parents, ctx = rule.forward(ScalarMath, c, b.data), (b,), _constant_params(c)
+        rule = _WITH_NUMBER[rule][0]
     out = Value.__new__(Value)
-    out.data = rule.forward(ScalarMath, a.data, b.data)
+    out.data = data
     out.grad = 0.0
     out.label = None
     if _mode.enabled:
-        out._parents, out._rule, out._ctx = (a, b), rule, None
+        out._parents, out._rule, out._ctx = parents, rule, ctx
     else:
         out._parents, out._rule, out._ctx = (), None, None
     return out
 
 
+def _constant_params(c):
+    """The `{"c": c}` of a node with a constant operand, one shared dict per number. Scalar code
+    uses a few numbers many times (the 0.9 and 0.1 of every step of a chain, the 1 of a hinge loss):
+    sharing saves an allocation per node, and with it about a third of the garbage collector's
+    full passes over a large graph (docs/performance.md). Nodes never mutate their `_ctx`."""
+    params = _SHARED_PARAMS.get(c)
+    if params is None or (c == 0 and math.copysign(1.0, c) != math.copysign(1.0, params["c"])):
+        params = {"c": c}   # first use, or the other zero (0.0 == -0.0 as dict keys)
+        if len(_SHARED_PARAMS) >= 1024:
+            _SHARED_PARAMS.clear()   # bounded: data values used once each do not pile up
+        _SHARED_PARAMS[c] = params
+    return params
+
+
+_SHARED_PARAMS: dict = {}
+
+
+def _number(x):
+    """x as a float if it is a real number, else None."""
+    if type(x) is float:
+        return x
+    return _to_float(x) if isinstance(x, numbers.Real) else None
+
+
+def _on_nodes(method, raw):
+    """A ValueOps function: the Value method for a node; for a number (the constant `c` of a
+    `with_constant` rule, or a value computed from it) the plain ScalarMath function."""
+    return staticmethod(lambda x, *args: method(x, *args) if type(x) is Value else raw(x, *args))
+
+
 class ValueOps:
     """The node namespace for create_graph-mode VJPs on Values (mirrors `ScalarMath`)."""
 
-    exp = staticmethod(Value.exp)
-    pow = staticmethod(Value.__pow__)
-    log = staticmethod(Value.log)
-    sin = staticmethod(Value.sin)
-    cos = staticmethod(Value.cos)
-    sigmoid = staticmethod(Value.sigmoid)
+    exp = _on_nodes(Value.exp, ScalarMath.exp)
+    pow = _on_nodes(Value.__pow__, ScalarMath.pow)
+    log = _on_nodes(Value.log, ScalarMath.log)
+    sin = _on_nodes(Value.sin, ScalarMath.sin)
+    cos = _on_nodes(Value.cos, ScalarMath.cos)
+    sigmoid = _on_nodes(Value.sigmoid, ScalarMath.sigmoid)
 
     @staticmethod
     def sign(x):
-        return ScalarMath.sign(x.data)  # a constant: no gradient flows through sign
+        return ScalarMath.sign(_data(x))  # a constant: no gradient flows through sign
 
     @staticmethod
     def where(cond, a, b):
@@ -276,7 +311,7 @@ class ValueOps:
 
     @staticmethod
     def tie_weight(x, y):
-        return ScalarMath.tie_weight(x.data, y.data)
+        return ScalarMath.tie_weight(_data(x), _data(y))
 
     unbroadcast = None  # scalars never broadcast
 

@@ -34,7 +34,7 @@ class GraphView:
     """`nodes` (topological order), `names`, `kinds` and `module_of` for the graph behind `roots`.
 
     Names: the node's own `.label`; else its parameter name (from `modules=` / `params=`); else, for
-    a Value leaf, its number (a constant such as the 2 of `2 * x`); else the op name with a counter
+    an unlabelled Value leaf, its number (e.g. `Value(2.0)`); else the op name with a counter
     in topological order (`mul1`, `mul2`, ...), and `leaf1`, ... for tensor leaves that require
     grad, `const1`, ... for those that do not.
     """
@@ -58,7 +58,7 @@ class GraphView:
         for node in self.nodes:
             name = node.label or self.param_names.get(node)
             if not name and node.is_leaf and isinstance(node, Value):
-                name = number(node.data, 4)  # a constant of the arithmetic, e.g. the 2 of 2 * x
+                name = number(node.data, 4)  # e.g. Value(2.0) (a plain 2 in 2 * x is no node)
             if not name:
                 base = node.op or ("leaf" if node.requires_grad else "const")
                 counters[base] += 1
