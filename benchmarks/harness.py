@@ -37,6 +37,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -219,6 +220,13 @@ class Result:
         return None
 
 
+# Untimed pause before each sample when systems run in worker processes with several threads:
+# a BLAS or OpenMP pool keeps its threads spinning for a while after its last call (OpenBLAS for
+# about 2^28 cycles, ~0.1 s), and from another process those spinning threads would take cores
+# from the next system's step (in our runs: W5 medians up to 2x slower, IQRs of 20-80 %).
+SETTLE_S = 0.25
+
+
 def run_workload(wl: Workload, repeats: int | None = None, memory: bool = True, quick: bool = False,
                  log=None, isolate: bool = False) -> Result:
     """Start every installed system's case (check value, warm-up), then time them alternately.
@@ -249,6 +257,8 @@ def run_workload(wl: Workload, repeats: int | None = None, memory: bool = True, 
             for row, runner in runners:
                 if row.status != "ok":
                     continue
+                if isolate and threads() > 1:
+                    time.sleep(SETTLE_S)
                 try:
                     seconds, out = runner.step()
                 except CaseFailed as failed:
