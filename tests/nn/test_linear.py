@@ -77,6 +77,19 @@ def test_linear_with_leading_batch_axes():
     np.testing.assert_allclose(layer(x).data, x @ layer.weight.data.T + layer.bias.data, rtol=1e-12)
 
 
+def test_linear_is_one_node_with_numpys_dtypes_and_batch_axes_in_its_gradients():
+    """x @ W.T + b is one primitive (bias added in place), promoting dtypes as numpy would; the
+    weight and bias gradients sum over every leading axis (checked against finite differences)."""
+    layer = nn.Linear(3, 2, rng=0)
+    out = layer(np.ones((4, 3), np.float32))
+    assert out.op == "linear" and out.dtype == np.float32
+    w64 = tg.Tensor(np.ones((2, 3), np.float32))
+    mixed = F.linear(tg.Tensor(np.ones((4, 3), np.float32)), w64, tg.Tensor(np.ones(2, np.float64)))
+    assert mixed.dtype == np.float64
+    rng = np.random.default_rng(2)
+    check_grads(F.linear, rng.standard_normal((2, 5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4))
+
+
 def test_wrong_input_width_is_a_clear_error():
     with pytest.raises(tg.ShapeError, match=r"linear: the input has shape \(2, 5\).*in=4"):
         nn.Linear(4, 3)(tg.zeros(2, 5))
