@@ -29,11 +29,14 @@ def linear(x, weight, bias=None):
 
 
 def _linear_forward(o, x, weight, bias):
-    out = o.matmul(x, o.swapaxes(weight, -1, -2))
+    # Leading axes folded into one: a single (n, in) @ (in, out) product; numpy's matmul would loop
+    # over a stack of small ones (twice as slow for a transformer's (16, 32, 64) activations).
+    out = o.matmul(_rows(o, x), o.swapaxes(weight, -1, -2))
     if out.dtype != np.result_type(out, bias):
-        return out + bias
-    out += bias  # in place on the fresh product: one array and one pass over it fewer (PyTorch's addmm)
-    return out
+        out = out + bias
+    else:
+        out += bias  # in place on the fresh product: one array and one pass over it fewer (PyTorch's addmm)
+    return o.reshape(out, x.shape[:-1] + weight.shape[:1])
 
 
 def _rows(o, a):
@@ -44,7 +47,7 @@ def _rows(o, a):
 # x @ W.T + b as one primitive (PyTorch's addmm): one node per layer instead of three, and the bias
 # added in place. Leading axes of x are batch axes; the gradients of W and b sum over them.
 LINEAR = primitive("linear", _linear_forward,
-                   lambda o, g, out, x, weight, bias: o.matmul(g, weight),
+                   lambda o, g, out, x, weight, bias: o.reshape(o.matmul(_rows(o, g), weight), x.shape),
                    lambda o, g, out, x, weight, bias: o.matmul(o.swapaxes(_rows(o, g), -1, -2), _rows(o, x)),
                    lambda o, g, out, x, weight, bias: o.sum(_rows(o, g), axis=0))
 
