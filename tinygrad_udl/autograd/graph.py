@@ -197,7 +197,14 @@ def _sweep(roots, seeds, retain_graph, create_graph, inputs):
             if create_graph:
                 ops, out, args = node._node_ops, node, parents
             else:
-                ops, out, args = node._raw_ops, node.data, [p.data for p in parents]
+                ops, out = node._raw_ops, node.data
+                # (one- and two-input nodes spelled out: a comprehension is a function call in CPython 3.11)
+                if len(parents) == 1:
+                    args = [parents[0].data]
+                elif len(parents) == 2:
+                    args = [parents[0].data, parents[1].data]
+                else:
+                    args = [p.data for p in parents]
             # Every edge but those of variadic rules is computed here directly, as `input_gradient`
             # would: this loop runs once per edge, and one function call less shows.
             vjps = None if rule.variadic else rule.vjps

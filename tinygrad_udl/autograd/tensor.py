@@ -244,7 +244,7 @@ class Tensor(Node):
                 raise RuntimeError(f"{op}(): the output has shape {self.shape}; a gradient can be created implicitly "
                                    "only for a single number. Reduce it first (out.sum()) or pass grad= with the "
                                    "output's shape (e.g. ones_like(out)).")
-            seed = np.ones(self.data.shape, self.data.dtype)
+            seed = np.array(1, self.data.dtype).reshape(self.data.shape)  # (np.ones is 4x slower here)
         else:
             if np.shape(grad) != self.shape:
                 raise ShapeError(f"{op}(): grad has shape {np.shape(grad)} but the output has shape {self.shape}; they must match")
@@ -576,7 +576,15 @@ class Tensor(Node):
 def apply(rule, *inputs, **params):
     """Run primitive `rule` forward on tensors and record it when a gradient may be needed."""
     try:
-        data = rule.forward(ArrayMath, *[t.data for t in inputs], **params)
+        # The common calls spelled out: this runs once per operation, and building the argument
+        # list and keyword dict costs as much as an elementwise op on a small tensor (W2).
+        n = len(inputs)
+        if n == 2 and not params:
+            data = rule.forward(ArrayMath, inputs[0].data, inputs[1].data)
+        elif n == 1 and not params:
+            data = rule.forward(ArrayMath, inputs[0].data)
+        else:
+            data = rule.forward(ArrayMath, *[t.data for t in inputs], **params)
     except ValueError as e:
         raise ShapeError(_explain(rule, inputs, e)) from None
     out = Tensor.__new__(Tensor)

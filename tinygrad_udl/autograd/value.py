@@ -250,15 +250,7 @@ def _binary(rule, a, b):
             return NotImplemented
         data, parents, ctx = rule.forward(ScalarMath, c, b.data), (b,), _constant_params(c)
         rule = _WITH_NUMBER[rule][0]
-    out = Value.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = None
-    if _mode.enabled:
-        out._parents, out._rule, out._ctx = parents, rule, ctx
-    else:
-        out._parents, out._rule, out._ctx = (), None, None
-    return out
+    return _make(rule, data, parents, ctx)
 
 
 def _constant_params(c):
