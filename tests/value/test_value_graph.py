@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_udl import GraphFreedError, Value, no_grad, zero_grad
+from tinygrad_udl.autograd.graph import toposort
 from tinygrad_udl.zoo import ScalarMLP, toy_domega0_closed_form, toy_model
 from tinygrad_udl.zoo.toy import TOY_DATA, TOY_PARAMETERS
 
@@ -55,6 +56,31 @@ def test_no_grad_records_nothing():
     assert y.is_leaf and y.op == ""
     y.backward()
     assert x.grad == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 60))
+def test_toposort_is_the_recursive_post_order_of_a_random_dag(seed, size):
+    """Every reachable node once, after its parents, in the order of the textbook recursive DFS
+    (parents first to last) -- which the drawings' node numbering relies on."""
+    rng = random.Random(seed)
+    nodes = [Value(rng.uniform(-1, 1)) for _ in range(3)]
+    for _ in range(size):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        nodes.append(rng.choice([lambda: a * b, lambda: a + b, lambda: a.tanh(), lambda: a * 2.0])())
+    roots = [nodes[-1], rng.choice(nodes)]
+    expected, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for p in node._parents:
+                visit(p)
+            expected.append(node)
+
+    for root in roots:
+        visit(root)
+    assert toposort(roots) == expected
 
 
 def test_a_million_node_chain_runs_backward_without_recursion():

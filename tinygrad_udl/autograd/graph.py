@@ -94,26 +94,27 @@ def toposort(roots) -> list:
     """All nodes reachable from `roots`, every node after its parents (iterative post-order DFS).
 
     Iterative so that a chain of a million nodes needs no recursion (micrograd's RecursionError).
-    Nodes hash by identity, so they serve directly as set members and dict keys here.
+    A node is pushed, then on its first pop pushed again under a marker (`None`) and followed by
+    its parents: when the marker comes off the stack all its parents are out, so the node goes
+    next (the order of a recursive DFS that visits parents first to last). Nodes hash by identity,
+    so they serve directly as set members and dict keys here.
     """
     order, seen = [], set()
+    emit, mark = order.append, seen.add
     for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root._parents))]
+        stack = [root]
+        push, pop = stack.append, stack.pop
         while stack:
-            node, parents = stack[-1]
-            for p in parents:
-                if p not in seen:
-                    seen.add(p)
-                    if p._parents:
-                        stack.append((p, iter(p._parents)))
-                        break
-                    order.append(p)  # a leaf: done at once
-            else:
-                stack.pop()
-                order.append(node)
+            node = pop()
+            if node is None:       # the marker: the node under it has all its parents placed
+                emit(pop())
+            elif node not in seen:
+                mark(node)
+                push(node)
+                push(None)
+                for p in reversed(node._parents):   # the first parent comes off first
+                    if p not in seen:
+                        push(p)
     return order
 
 
