@@ -91,5 +91,5 @@ def test_graph_of_a_zoo_model_draws_its_loss_with_module_boxes(tmp_path, capsys)
     out = tmp_path / "cnn.dot"
     assert main(["graph", "--model", "mnist1d-cnn", "--max-nodes", "40", "-o", str(out)]) == 0
     source = out.read_text()
-    assert "Conv1d" in source and "log_softmax" in source  # collapsed layers, then the loss's nodes
+    assert "Conv1d" in source and "softmax_cross_entropy" in source  # collapsed layers, then the loss node
     assert "grad 1" in source  # the root is the task's (scalar) loss, seeded with 1

@@ -123,13 +123,24 @@ class ArrayMath:
     where = staticmethod(np.where)
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
-    reshape = staticmethod(np.reshape)
-    transpose = staticmethod(np.transpose)
-    swapaxes = staticmethod(np.swapaxes)
     broadcast_to = staticmethod(np.broadcast_to)
     matmul = staticmethod(np.matmul)
     einsum = staticmethod(np.einsum)
     concatenate = staticmethod(np.concatenate)
+
+    # The array methods, not np.reshape & co.: those wrap the same call in two Python functions
+    # (numpy's _wrapfunc), which shows in a small model's backward pass.
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def transpose(x, axes=None):
+        return x.transpose(axes)
+
+    @staticmethod
+    def swapaxes(x, a, b):
+        return x.swapaxes(a, b)
 
     @staticmethod
     def erf(x):

@@ -36,18 +36,22 @@ def _linear_forward(o, x, weight, bias):
         out = out + bias
     else:
         out += bias  # in place on the fresh product: one array and one pass over it fewer (PyTorch's addmm)
-    return o.reshape(out, x.shape[:-1] + weight.shape[:1])
+    return out if x.ndim == 2 else o.reshape(out, x.shape[:-1] + weight.shape[:1])
 
 
 def _rows(o, a):
     """All leading axes as one: (..., k) -> (n, k)."""
-    return o.reshape(a, (-1, a.shape[-1]))
+    return a if a.ndim == 2 else o.reshape(a, (-1, a.shape[-1]))
+
+
+def _unrows(o, a, like):
+    return a if like.ndim == 2 else o.reshape(a, like.shape)
 
 
 # x @ W.T + b as one primitive (PyTorch's addmm): one node per layer instead of three, and the bias
 # added in place. Leading axes of x are batch axes; the gradients of W and b sum over them.
 LINEAR = primitive("linear", _linear_forward,
-                   lambda o, g, out, x, weight, bias: o.reshape(o.matmul(_rows(o, g), weight), x.shape),
+                   lambda o, g, out, x, weight, bias: _unrows(o, o.matmul(_rows(o, g), weight), x),
                    lambda o, g, out, x, weight, bias: o.matmul(o.swapaxes(_rows(o, g), -1, -2), _rows(o, x)),
                    lambda o, g, out, x, weight, bias: o.sum(_rows(o, g), axis=0))
 

@@ -21,7 +21,7 @@ import math
 import numpy as np
 from scipy import special
 
-from ..autograd.rules import primitive
+from ..autograd.rules import LOG_SOFTMAX, SOFTMAX, primitive
 from ..autograd.tensor import ShapeError, Tensor, apply, tensor, where
 from ..gradcheck.samples import op_sample
 from .module import Module
@@ -195,41 +195,81 @@ def _smoothing_coefficients(label_smoothing, smoothing, num_classes):
     raise ValueError(f"cross_entropy: smoothing must be 'torch' or 'book', got {smoothing!r}")
 
 
+def _class_labels(shape, target, axis, ignore_index, op):
+    """Integer targets checked against logits of `shape` (classes on `axis`): the 0-based labels
+    (class 0 where ignored) and the mask of examples kept (None: all). None for float targets."""
+    data = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if data.dtype.kind not in "iu":
+        return None
+    k = shape[axis]
+    expected = shape[:axis] + shape[axis + 1:]
+    if data.shape != expected:
+        raise ShapeError(f"{op}: logits of shape {shape} (classes on axis {axis}) need integer targets of "
+                         f"shape {expected}, got {data.shape}")
+    kept = None if ignore_index is None else data != ignore_index
+    labels = data if kept is None else np.where(kept, data, 0)
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"{op}: class labels must lie in 0..{k - 1} (0-based; the book counts 1..K), got values "
+                         f"from {labels.min()} to {labels.max()}")
+    return labels, kept
+
+
+def _one_hot(labels, shape, axis, dtype):
+    class_shape = [1] * len(shape)
+    class_shape[axis] = shape[axis]
+    return (_with_class_axis(labels, axis) == np.arange(shape[axis]).reshape(class_shape)).astype(dtype)
+
+
+def _with_class_axis(a, axis):
+    """`a` with a length-1 class axis inserted at `axis` (np.expand_dims, without its overhead)."""
+    return a.reshape(a.shape[:axis] + (1,) + a.shape[axis:])
+
+
+def _weighted_reduce(loss, labels, kept, weight, reduction, op):
+    """Per-example losses times their class weight (and 0 where ignored), reduced; the mean
+    divides by the total weight kept, as PyTorch."""
+    if weight is None and kept is None:
+        return _reduce(loss, reduction, op)
+    example_weight = np.ones(labels.shape, loss.dtype) if kept is None else kept.astype(loss.dtype)
+    if weight is not None:
+        example_weight = example_weight * np.asarray(weight, loss.dtype)[labels]
+    return _reduce(loss * Tensor._wrap(example_weight), reduction, op, weight_total=float(example_weight.sum()))
+
+
 def _categorical_nll(log_probs, target, axis, weight, ignore_index, a, b, reduction, op):
     """−Σ_k q_k log p_k with q = a·target + b, for integer or probability targets."""
-    k = log_probs.shape[axis]
-    class_shape = [1] * log_probs.ndim
-    class_shape[axis] = k
-    class_ids = np.arange(k).reshape(class_shape)
-    data = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if data.dtype.kind in "iu":
-        expected = log_probs.shape[:axis] + log_probs.shape[axis + 1:]
-        if data.shape != expected:
-            raise ShapeError(f"{op}: logits of shape {log_probs.shape} (classes on axis {axis}) need integer targets of "
-                             f"shape {expected}, got {data.shape}")
-        kept = np.ones(data.shape, bool) if ignore_index is None else data != ignore_index
-        labels = np.where(kept, data, 0)
-        if labels.size and (labels.min() < 0 or labels.max() >= k):
-            raise ValueError(f"{op}: class labels must lie in 0..{k - 1} (0-based; the book counts 1..K), got values "
-                             f"from {labels.min()} to {labels.max()}")
-        q = (np.expand_dims(labels, axis) == class_ids).astype(log_probs.dtype)
-        example_weight = kept.astype(log_probs.dtype)
-        if weight is not None:
-            example_weight = example_weight * np.asarray(weight, log_probs.dtype)[labels]
-        q = Tensor._wrap(a * q + b)
-    else:
+    classes = _class_labels(log_probs.shape, target, axis, ignore_index, op)
+    if classes is None:
         if ignore_index is not None or weight is not None:
             raise ValueError(f"{op}: weight and ignore_index apply to integer class targets only")
         q = _target(target, log_probs)
         _same_shape(op, log_probs, q, ("logits", "target probabilities"))
-        q = q * a + b
-        example_weight = None
-    loss = -(log_probs * q).sum(axis=axis)
-    if example_weight is None:
-        return _reduce(loss, reduction, op)
-    if weight is not None or ignore_index is not None:
-        loss = loss * Tensor._wrap(example_weight)
-    return _reduce(loss, reduction, op, weight_total=float(example_weight.sum()))
+        return _reduce(-(log_probs * (q * a + b)).sum(axis=axis), reduction, op)
+    labels, kept = classes
+    q = Tensor._wrap(a * _one_hot(labels, log_probs.shape, axis, log_probs.dtype) + b)
+    return _weighted_reduce(-(log_probs * q).sum(axis=axis), labels, kept, weight, reduction, op)
+
+
+def _softmax_cross_entropy_vjp(o, g, out, logits, labels, axis):
+    """d/d logits of −log softmax(logits)[label] = softmax(logits) − one_hot(label) (eq. 5.24's
+    gradient), times the upstream gradient of each example."""
+    p = logits.softmax(axis) if isinstance(logits, Tensor) else SOFTMAX.forward(o, logits, axis)
+    return (p - _one_hot(labels, logits.shape, axis, p.dtype)) * _with_class_axis(g, axis)
+
+
+# Cross-entropy from logits and integer labels as one primitive (the fused kernel of PyTorch's
+# cross_entropy): per example −log softmax(f)[y] = log Σ_k e^{f_k} − f_y (eq. 5.24), with the
+# simple VJP softmax − one-hot instead of going back through log-softmax, product and sum.
+SOFTMAX_CROSS_ENTROPY = primitive(
+    "softmax_cross_entropy",
+    lambda o, logits, labels, axis: -np.take_along_axis(LOG_SOFTMAX.forward(o, logits, axis),
+                                                        _with_class_axis(labels, axis), axis).squeeze(axis),
+    _softmax_cross_entropy_vjp)
+
+
+@op_sample("softmax_cross_entropy")
+def _(rng):
+    return [rng.standard_normal((3, 4, 2))], {"labels": rng.integers(0, 4, (3, 2)), "axis": 1}
 
 
 def cross_entropy(input, target, weight=None, ignore_index=None, label_smoothing=0.0, smoothing="torch",
@@ -253,8 +293,13 @@ def cross_entropy(input, target, weight=None, ignore_index=None, label_smoothing
     if weight is not None and label_smoothing:
         raise ValueError("cross_entropy: class weights together with label smoothing are not supported "
                          "(PyTorch weights the smoothing term per class; use one of them)")
-    return _categorical_nll(input.log_softmax(axis), target, axis, weight, ignore_index, a, b, reduction,
-                            "cross_entropy")
+    classes = None if label_smoothing else _class_labels(input.shape, target, axis, ignore_index, "cross_entropy")
+    if classes is None:   # probabilities as targets, or label smoothing
+        return _categorical_nll(input.log_softmax(axis), target, axis, weight, ignore_index, a, b, reduction,
+                                "cross_entropy")
+    labels, kept = classes
+    loss = apply(SOFTMAX_CROSS_ENTROPY, input, labels=labels, axis=axis)
+    return _weighted_reduce(loss, labels, kept, weight, reduction, "cross_entropy")
 
 
 def nll_loss(input, target, weight=None, ignore_index=None, axis=None, reduction="mean"):

@@ -135,7 +135,8 @@ class SGD(Optimizer):
                     buf[...] = grad  # PyTorch: the buffer starts as g, undamped
                 else:
                     buf *= beta
-                    buf += (1 - group["dampening"]) * grad
+                    dampening = group["dampening"]
+                    buf += grad if dampening == 0 else (1 - dampening) * grad  # (no copy of g for the usual 0)
                 grad = grad + beta * buf if group["nesterov"] else buf
             p.data -= lr * grad
             return
