@@ -171,7 +171,15 @@ def _log_softmax(o, x, axis):
 LOGSUMEXP = primitive("logsumexp", _logsumexp,
                       lambda o, g, out, x, axis, keepdims:
                           o.expand_to(g, x, axis, keepdims) * o.exp(x - o.expand_to(out, x, axis, keepdims)))
-SOFTMAX = primitive("softmax", lambda o, x, axis: o.exp(_log_softmax(o, x, axis)),
+def _softmax(o, x, axis):
+    # e^(x - m) / sum e^(x - m): one exp per element (exp of the log-softmax would take two), and
+    # every exp is of a number <= 0 as in `_shifted`.
+    m = x.max(axis=axis, keepdims=True)
+    e = o.exp(x - o.where(o.isfinite(m), m, 0))
+    return e / o.sum(e, axis=axis, keepdims=True)
+
+
+SOFTMAX = primitive("softmax", _softmax,
                     lambda o, g, out, x, axis: out * (g - o.sum(g * out, axis=axis, keepdims=True)))
 LOG_SOFTMAX = primitive("log_softmax", _log_softmax,
                         lambda o, g, out, x, axis: g - o.exp(out) * o.sum(g, axis=axis, keepdims=True))
