@@ -206,10 +206,10 @@ class Tensor(Node):
         return g
 
     def _accumulate_grad(self, g):
-        if isinstance(g, Tensor):  # create_graph=True: the gradient keeps its graph
-            self.grad = g if self.grad is None else self.grad + g
-            return
         if type(g) is not np.ndarray:
+            if isinstance(g, Tensor):  # create_graph=True: the gradient keeps its graph
+                self.grad = g if self.grad is None else self.grad + g
+                return
             g = np.asarray(g)
         if g.dtype != self.data.dtype:
             g = g.astype(self.data.dtype)  # the gradient has the dtype of its tensor, as PyTorch
