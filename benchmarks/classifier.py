@@ -385,13 +385,16 @@ class EpochCase(Case):
 
 
 class FixedBatchCase(Case):
-    """One step = one training step on the same batch (the cost of a step, not of data handling)."""
+    """One sample = `steps` consecutive training steps on the same batch (the cost of a step, not
+    of data handling; back to back, as in a training loop); returns the last loss."""
 
-    def __init__(self, trainer, x, y):
-        self.trainer, self.x, self.y = trainer, x, y
+    def __init__(self, trainer, x, y, steps=1):
+        self.trainer, self.x, self.y, self.steps = trainer, x, y, steps
 
     def check(self):
         return self.trainer.loss(self.x, self.y)
 
     def step(self):
-        return self.trainer.train_step(self.x, self.y)
+        for _ in range(self.steps):
+            loss = self.trainer.train_step(self.x, self.y)
+        return loss

@@ -49,15 +49,22 @@ def setup():
     return rng.standard_normal((B, T, D)).astype(np.float32), params
 
 
+# Iterations per timed sample, back to back: one ~5 ms iteration right after the harness's settle
+# pause would mostly time waking the BLAS/OpenMP threads and warming the caches.
+ITERATIONS_PER_SAMPLE = 10
+
+
 class LayerCase(Case):
-    """check(): the loss and the sum of squared gradients of one step; step(): one step."""
+    """check(): the loss and the sum of squared gradients of one iteration; step(): a sample of
+    ITERATIONS_PER_SAMPLE iterations."""
 
     def check(self):
         loss, grads = self.iteration()
         return loss, float(sum((g.astype("float64") ** 2).sum() for g in grads))
 
     def step(self):
-        self.iteration()
+        for _ in range(ITERATIONS_PER_SAMPLE):
+            self.iteration()
 
 
 # ---- tinygrad_udl ---------------------------------------------------------------------------------
@@ -270,6 +277,7 @@ def workloads(quick):
         key="W6", title=f"pre-LN transformer encoder layer, batch {B}, seq {T}, d_model {D}, {H} heads, MLP {FF}: "
                         "forward + backward (float32)",
         unit="ms/iter", unit_scale=1e3, repeats=8 if quick else 30, warmup=3, memory_steps=3,
+        inner=ITERATIONS_PER_SAMPLE,
         check_rtol=1e-4, prepare=setup,
         cases=[
             SystemCase(OURS, OursNN, note="nn.TransformerEncoderLayer(norm_first=True)",
