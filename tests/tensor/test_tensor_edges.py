@@ -83,6 +83,17 @@ def test_softmax_family_is_finite_for_huge_logits(dtype):
     assert x.grad.dtype == dtype
 
 
+def test_softmax_family_of_integers_and_of_all_minus_infinity_rows():
+    ints = Tensor(np.array([[1, 2, 3]]))
+    expected = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    np.testing.assert_allclose(ints.softmax(axis=1).data, [expected], rtol=1e-12)
+    np.testing.assert_allclose(ints.logsumexp(axis=1).data, [np.log(np.exp([1.0, 2.0, 3.0]).sum())], rtol=1e-12)
+    masked = Tensor(np.array([[-np.inf, -np.inf], [0.0, -np.inf]], np.float32))   # a fully masked row: nan, as PyTorch
+    with np.errstate(invalid="ignore"):   # numpy's own warning for the 0/0 of that row
+        out = masked.softmax(axis=1).data
+    assert np.isnan(out[0]).all() and np.array_equal(out[1], [1.0, 0.0])
+
+
 def test_logsumexp_with_minus_infinity():
     assert Tensor([-np.inf, 0.0]).logsumexp().item() == 0.0
 
