@@ -270,7 +270,9 @@ class Expression:
         return self._label(result, node)
 
     def _segment(self, node):
-        return ast.get_source_segment(self.text.strip(), node) or self.text
+        # A constant's value is evaluated without its text (`_constant`): then the tree speaks.
+        segment = ast.get_source_segment(self.text.strip(), node) if self.text else None
+        return segment or ast.unparse(node)
 
     def _label(self, result, node):
         if isinstance(result, Value | Tensor) and result.label is None and not result.is_leaf:

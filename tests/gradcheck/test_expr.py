@@ -118,6 +118,12 @@ def test_fuzzed_text_parses_cleanly_or_fails_cleanly(text):
         assert "\n" not in str(err)
 
 
+def test_a_constant_value_that_fails_names_its_expression():
+    # found by the fuzzer below: the value of an assignment is evaluated without its source text
+    with pytest.raises(ExpressionError, match=r"division by zero in '0 / 0'"):
+        parse_assignment("A=0/0")
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(st.text(max_size=30), st.lists(_ALPHABET, max_size=15).map(lambda p: "x=" + "".join(p))))
 def test_fuzzed_assignments_parse_cleanly_or_fail_cleanly(text):

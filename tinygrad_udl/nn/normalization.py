@@ -7,8 +7,10 @@ batch the statistics are taken over (fig. 11.14):
     BatchNorm    (N, H, W) per channel          LayerNorm  the trailing `normalized_shape` axes
     GroupNorm    (C/G, H, W) per example/group  InstanceNorm (H, W) per example and channel
 
-They are compositions of engine operations, so every gradient (and gradient of a gradient) comes
-from the derivative table; P11.5's closed form for the BN backward pass is a test oracle.
+Batch norm is a composition of engine operations (P11.5's closed form for its backward pass is a
+test oracle); layer, group and instance norm standardise with one primitive, `standardize`, whose
+VJP is that closed form (two reductions instead of a pass back through mean, variance and
+division), written so that it differentiates again.
 
 **ε convention** (CONVENTIONS.md, "BatchNorm"): `eps_mode="torch"` (default; P11.5 and PyTorch)
 divides by √(s² + ε); `eps_mode="book"` divides by s + ε as eq. 11.8 prints it. They agree only
@@ -23,11 +25,14 @@ by the exact whole-training-set mean and biased variance.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
 from ..autograd.graph import no_grad
-from ..autograd.tensor import ShapeError, Tensor, tensor
+from ..autograd.rules import primitive
+from ..autograd.tensor import ShapeError, Tensor, apply, tensor
+from ..gradcheck.samples import op_sample
 from .module import Module, Parameter, default_float_dtype
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "calibrate_batchnorm", "BatchNorm1d",
@@ -56,6 +61,45 @@ def _standardize(x, axes, eps, eps_mode):
     centred = x - mean
     var = (centred * centred).mean(axis=axes, keepdims=True)
     return _divide_by_scale(centred, var, eps, eps_mode), mean, var
+
+
+def _normalized(x, axes, eps, eps_mode):
+    """x standardised over `axes`: one primitive in the torch ε mode, the composition otherwise."""
+    if eps_mode == "torch" and x.dtype.kind == "f":
+        return apply(STANDARDIZE, x, axes=axes, eps=float(eps))
+    return _standardize(x, axes, eps, eps_mode)[0]
+
+
+def _count(x, axes):
+    return math.prod(x.shape[a] for a in axes)
+
+
+def _standardize_forward(o, x, axes, eps):
+    centred = x - x.mean(axis=axes, keepdims=True)
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    centred *= (var + eps) ** -0.5   # in place: `centred` is this function's own array
+    return centred
+
+
+def _standardize_vjp(o, g, out, x, axes, eps):
+    """dx = (g − mean(g) − y·mean(g·y)) / √(s² + ε) for y = (x − m)/√(s² + ε): the closed form of
+    P11.5, in two reductions instead of back through the mean, the variance and the division.
+    Written against `o` with the statistics recomputed from x, so it differentiates again."""
+    n = _count(x, axes)
+    centred = x - o.sum(x, axis=axes, keepdims=True) * (1.0 / n)
+    inv_scale = (o.sum(centred * centred, axis=axes, keepdims=True) * (1.0 / n) + eps) ** -0.5
+    g_mean = o.sum(g, axis=axes, keepdims=True) * (1.0 / n)
+    gy_mean = o.sum(g * out, axis=axes, keepdims=True) * (1.0 / n)
+    return (g - g_mean - out * gy_mean) * inv_scale
+
+
+# (x − mean) / √(var + ε) over `axes` as one primitive: layer, group and instance norm (ch. 11-12).
+STANDARDIZE = primitive("standardize", _standardize_forward, _standardize_vjp)
+
+
+@op_sample("standardize")
+def _(rng):
+    return [rng.standard_normal((3, 4, 5))], {"axes": (1, 2), "eps": 1e-5}
 
 
 def _affine(x, weight, bias, shape):
@@ -297,7 +341,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5, eps_mode="
     if x.shape[x.ndim - k:] != shape or x.ndim < k:
         raise ShapeError(f"layer_norm: the input's trailing axes {x.shape[max(x.ndim - k, 0):]} (shape {x.shape}) must "
                          f"equal normalized_shape={shape}")
-    out, _, _ = _standardize(x, tuple(range(x.ndim - k, x.ndim)), eps, eps_mode)
+    out = _normalized(x, tuple(range(x.ndim - k, x.ndim)), eps, eps_mode)
     return _affine(out, weight, bias, shape)
 
 
@@ -310,7 +354,7 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5, eps_mode="torch"
                          "must divide C")
     n, c = x.shape[:2]
     grouped = x.reshape(n, num_groups, -1)
-    out, _, _ = _standardize(grouped, (2,), eps, eps_mode)
+    out = _normalized(grouped, (2,), eps, eps_mode)
     return _affine(out.reshape(x.shape), weight, bias, (1, c) + (1,) * (x.ndim - 2))
 
 
@@ -320,7 +364,7 @@ def instance_norm(x, weight=None, bias=None, eps=1e-5, eps_mode="torch"):
     x = tensor(x)
     if x.ndim < 3:
         raise ShapeError(f"instance_norm: expected (N, C, L) or (N, C, H, W), got shape {x.shape}")
-    out, _, _ = _standardize(x, tuple(range(2, x.ndim)), eps, eps_mode)
+    out = _normalized(x, tuple(range(2, x.ndim)), eps, eps_mode)
     return _affine(out, weight, bias, (1, x.shape[1]) + (1,) * (x.ndim - 2))
 
 
