@@ -414,6 +414,7 @@ def machine_info() -> dict:
         "blas": _blas_line(),
         "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "thread_env": {v: os.environ[v] for v in THREAD_VARS if v in os.environ},
+        "malloc": _malloc_line(),
     }
     for name in ("torch", "micrograd", "autograd"):
         info[name] = _version(name) if installed(name) else "not installed"
@@ -429,6 +430,15 @@ def machine_info() -> dict:
     else:
         info["openblas_env"] = "not set"
     return info
+
+
+def _malloc_line():
+    """What tinygrad_udl's import did to glibc's malloc (tinygrad_udl/allocator.py). Every worker
+    imports it (`benchmarks.worker`), peers included, so all systems run with the same settings;
+    TINYGRAD_UDL_MALLOC=default in the environment measures all of them without."""
+    from tinygrad_udl import allocator
+
+    return allocator.STATUS
 
 
 def busy_warning(info: dict):
@@ -463,6 +473,7 @@ def format_machine(info: dict) -> str:
          f"thread variables: {info['thread_env'] or 'none (libraries use all cores)'}"),
         f"torch {info['torch']}" + (f" ({info['torch_threads']} threads)" if "torch_threads" in info else "")
         + f", micrograd {info['micrograd']}, autograd {info['autograd']}",
+        f"{info['malloc']}, in every system's worker",
     ]
     return "\n".join(lines)
 

@@ -10,6 +10,10 @@ import json
 import os
 import sys
 
+# The same malloc settings in every system's process, peers included (tinygrad_udl/allocator.py);
+# the shared data and workload definitions import tinygrad_udl anyway.
+import tinygrad_udl.allocator  # noqa: F401
+
 from .runners import CaseFailed, LocalRunner, to_json
 
 

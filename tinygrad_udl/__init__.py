@@ -4,6 +4,7 @@ The autograd API: `Value` (one node per number, chapter 7) and `Tensor` (numpy a
 `backward()`, `no_grad()`, the functional transforms (`grad`, `jacobian`, `hessian`, `hvp`, ...)
 and module-level functions that work on both engines (`tinygrad_udl.sin(x)`).
 """
+from . import allocator  # keeps freed array memory for reuse (see allocator.py); first, before any arrays
 from .autograd.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .autograd.graph import GraphFreedError, enable_grad, is_grad_enabled, no_grad, zero_grad
 from .autograd.tensor import (ShapeError, Tensor, arange, cat, concatenate, default_rng, dot, einsum, eye, full,
