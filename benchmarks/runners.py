@@ -4,7 +4,8 @@ of its own.
 The harness asks a runner to `start(warmup)` (build the case, compute its check value, warm up)
 and then, alternating between systems, to `step()` (one timed step: seconds and the step's
 result). `python -m benchmarks` runs every system in a worker (`WorkerRunner`): one interpreter
-per system, with only that system's library imported. That matters for the Python engines:
+per system, in which only that system's library runs (tinygrad_udl is imported in all of them: the
+shared data and the workload definitions come from it). That matters for the Python engines:
 CPython's cyclic garbage collector walks every tracked object of a process in its full
 collections -- torch's modules alone are about 140,000 objects, tinygrad_udl's 42,000 -- so in a
 shared process a Python engine would pay for the other systems' modules and live models. In its
