@@ -70,10 +70,6 @@ def _normalized(x, axes, eps, eps_mode):
     return _standardize(x, axes, eps, eps_mode)[0]
 
 
-def _count(x, axes):
-    return math.prod(x.shape[a] for a in axes)
-
-
 def _standardize_forward(o, x, axes, eps):
     centred = x - x.mean(axis=axes, keepdims=True)
     var = (centred * centred).mean(axis=axes, keepdims=True)
@@ -85,7 +81,7 @@ def _standardize_vjp(o, g, out, x, axes, eps):
     """dx = (g − mean(g) − y·mean(g·y)) / √(s² + ε) for y = (x − m)/√(s² + ε): the closed form of
     P11.5, in two reductions instead of back through the mean, the variance and the division.
     Written against `o` with the statistics recomputed from x, so it differentiates again."""
-    n = _count(x, axes)
+    n = math.prod(x.shape[a] for a in axes)
     centred = x - o.sum(x, axis=axes, keepdims=True) * (1.0 / n)
     inv_scale = (o.sum(centred * centred, axis=axes, keepdims=True) * (1.0 / n) + eps) ** -0.5
     g_mean = o.sum(g, axis=axes, keepdims=True) * (1.0 / n)
