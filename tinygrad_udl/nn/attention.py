@@ -258,7 +258,39 @@ def _activation(activation, op):
     raise ValueError(f"{op}: activation must be 'relu', 'gelu' or a function, got {activation!r}")
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share, built in PyTorch's order and with its names:
+    self_attn (then multihead_attn for cross-attention), the MLP of eq. 12.13 (linear1 ->
+    activation -> dropout -> linear2), norm1..n and dropout1..n (n = 2, or 3 with cross-attention)."""
+
+    def __init__(self, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                 norm_first, bias, dtype, rng, cross_attention):
+        super().__init__()
+        rng = optional_generator(rng, "attention")
+        for name in ("self_attn", "multihead_attn") if cross_attention else ("self_attn",):
+            setattr(self, name, MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first,
+                                                   dtype=dtype, rng=rng))
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, rng=rng)
+        self.dropout = Dropout(dropout, rng=rng)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, rng=rng)
+        self.activation = _activation(activation, type(self).__name__)
+        sublayers = 3 if cross_attention else 2
+        for i in range(1, sublayers + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype))
+        for i in range(1, sublayers + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout, rng=rng))
+        self.norm_first = norm_first
+
+    def _sa(self, x, mask, padding, is_causal):
+        out, _ = self.self_attn(x, x, x, key_padding_mask=padding, need_weights=False, attn_mask=mask,
+                                is_causal=is_causal)
+        return self.dropout1(out)
+
+    def _ff(self, x, last_dropout):
+        return last_dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """`TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation='relu',
     layer_norm_eps=1e-5, batch_first=True, norm_first=False, bias=True, *, dtype=None, rng=None)`.
 
@@ -272,31 +304,19 @@ class TransformerEncoderLayer(Module):
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=True, norm_first=False, bias=True, *, dtype=None, rng=None):
-        super().__init__()
-        rng = optional_generator(rng, "attention")
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype,
-                                            rng=rng)
-        _build_feedforward(self, d_model, dim_feedforward, dropout, activation, bias, dtype, rng)
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1, self.dropout2 = Dropout(dropout, rng=rng), Dropout(dropout, rng=rng)
-        self.norm_first = norm_first
-
-    def _sa(self, x, mask, padding, is_causal):
-        out, _ = self.self_attn(x, x, x, key_padding_mask=padding, need_weights=False, attn_mask=mask,
-                                is_causal=is_causal)
-        return self.dropout1(out)
+        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                         norm_first, bias, dtype, rng, cross_attention=False)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = tensor(src)
         if self.norm_first:
             x = x + self._sa(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            return x + _feedforward(self, self.norm2(x), self.dropout2)
+            return x + self._ff(self.norm2(x), self.dropout2)
         x = self.norm1(x + self._sa(x, src_mask, src_key_padding_mask, is_causal))
-        return self.norm2(x + _feedforward(self, x, self.dropout2))
+        return self.norm2(x + self._ff(x, self.dropout2))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """`TransformerDecoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation='relu',
     layer_norm_eps=1e-5, batch_first=True, norm_first=False, bias=True, *, dtype=None, rng=None)`.
 
@@ -309,23 +329,8 @@ class TransformerDecoderLayer(Module):
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
                  batch_first=True, norm_first=False, bias=True, *, dtype=None, rng=None):
-        super().__init__()
-        rng = optional_generator(rng, "attention")
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype,
-                                            rng=rng)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype,
-                                                 rng=rng)
-        _build_feedforward(self, d_model, dim_feedforward, dropout, activation, bias, dtype, rng)
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1, self.dropout2, self.dropout3 = (Dropout(dropout, rng=rng) for _ in range(3))
-        self.norm_first = norm_first
-
-    def _sa(self, x, mask, padding, is_causal):
-        out, _ = self.self_attn(x, x, x, key_padding_mask=padding, need_weights=False, attn_mask=mask,
-                                is_causal=is_causal)
-        return self.dropout1(out)
+        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                         norm_first, bias, dtype, rng, cross_attention=True)
 
     def _ca(self, x, memory, mask, padding, is_causal):
         out, _ = self.multihead_attn(x, memory, memory, key_padding_mask=padding, need_weights=False, attn_mask=mask,
@@ -338,22 +343,10 @@ class TransformerDecoderLayer(Module):
         if self.norm_first:
             x = x + self._sa(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
             x = x + self._ca(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal)
-            return x + _feedforward(self, self.norm3(x), self.dropout3)
+            return x + self._ff(self.norm3(x), self.dropout3)
         x = self.norm1(x + self._sa(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
         x = self.norm2(x + self._ca(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal))
-        return self.norm3(x + _feedforward(self, x, self.dropout3))
-
-
-def _build_feedforward(layer, d_model, dim_feedforward, dropout, activation, bias, dtype, rng):
-    """The MLP of eq. 12.13 as PyTorch names it: linear1 -> activation -> dropout -> linear2."""
-    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, rng=rng)
-    layer.dropout = Dropout(dropout, rng=rng)
-    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, rng=rng)
-    layer.activation = _activation(activation, type(layer).__name__)
-
-
-def _feedforward(layer, x, last_dropout):
-    return last_dropout(layer.linear2(layer.dropout(layer.activation(layer.linear1(x)))))
+        return self.norm3(x + self._ff(x, self.dropout3))
 
 
 class TransformerEncoder(Module):
