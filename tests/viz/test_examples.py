@@ -1,6 +1,7 @@
 """write_toy_outputs (for `make demo`) and the scalar MLP (parameters named, grouped by layer)."""
 from tinygrad_udl import Value
-from tinygrad_udl.viz import draw_graph, write_toy_outputs
+from tinygrad_udl.commands.examples import write_toy_outputs
+from tinygrad_udl.viz import draw_graph
 from tinygrad_udl.zoo import ScalarMLP
 
 from .dotparse import parse

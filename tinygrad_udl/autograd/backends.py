@@ -3,21 +3,28 @@
 `ScalarMath` works on Python floats (the `Value` engine), `ArrayMath` on numpy arrays (the `Tensor`
 engine). Both follow IEEE semantics -- overflow gives inf, never an exception -- and leave domain
 errors (log of a negative number, ...) to the user-facing operations, which can name the op.
-A function used by a rule in `rules.py` must exist here (for the engines that use the rule) and in
-the node namespaces of `value.py` / `tensor.py`, with the same meaning.
+A helper used by a rule must exist here (for the engines that use the rule) and in the node
+namespaces of `value.py` / `tensor.py`, with the same meaning; a declared primitive needs neither:
+every namespace runs it by name (`rules.Namespace`), and a numpy function that `ArrayMath` does not
+spell out is taken from numpy itself.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from scipy import special as _special
+
+from .rules import Namespace
 
 _EXP_MAX = 709.782712893384  # log of the largest float64; math.exp raises above it
 
 
-class ScalarMath:
+class ScalarMath(metaclass=Namespace):
     """Float maths for the scalar engine (math module, IEEE-style overflow)."""
+
+    @staticmethod
+    def call(prim, *args, **params):
+        return prim.forward(ScalarMath, *args, **params)
 
     @staticmethod
     def exp(x):
@@ -105,8 +112,25 @@ def reduced_shape(shape, axis, keepdims):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class ArrayMath:
+class _ArrayNamespace(Namespace):
+    def __getattr__(cls, name):
+        # A declared primitive first (it may differ from numpy's function of the same name), then numpy.
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            fn = getattr(np, name, None) if not name.startswith("_") else None
+            if not callable(fn):
+                raise
+            setattr(cls, name, staticmethod(fn))
+            return fn
+
+
+class ArrayMath(metaclass=_ArrayNamespace):
     """numpy maths for the tensor engine. Keeps float32 as float32 (no silent up-casts)."""
+
+    @staticmethod
+    def call(prim, *args, **params):
+        return prim.forward(ArrayMath, *args, **params)
 
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
@@ -144,7 +168,8 @@ class ArrayMath:
 
     @staticmethod
     def erf(x):
-        return _special.erf(x)
+        from scipy import special   # imported on first use: scipy takes longer to import than the library
+        return special.erf(x)
 
     @staticmethod
     def sigmoid(x):

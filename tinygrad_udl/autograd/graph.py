@@ -63,22 +63,29 @@ def enable_grad():
 
 
 class Node:
-    """Bookkeeping common to `Value` and `Tensor` (subclasses add storage and maths)."""
+    """Bookkeeping common to `Value` and `Tensor` (subclasses add storage and maths).
+
+    What the backward driver relies on, and every subclass provides:
+
+    - `data`: the raw value (float or array); `requires_grad`: whether gradients flow into it;
+    - `_parents`, `_rule`, `_ctx`: the inputs, primitive and parameters of the call that made it;
+    - `_hooks` (functions applied to its gradient, or None) and `_run_hooks(g)`;
+    - `_retains_grad` (a non-leaf keeps `.grad`) and `_accumulate_grad(g)`;
+    - `_raw_ops` / `_node_ops`: the namespaces its VJPs run on without / with create_graph.
+
+    Code outside the engine (drawings, the gradient checker) reads a node through the public,
+    read-only `op`, `rule`, `parents`, `params` and `is_leaf`.
+    """
 
     __slots__ = ("_parents", "_rule", "_ctx")
 
-    # Subclasses set these: the raw namespace the forward and raw-mode VJPs run on, and the node
-    # namespace that create_graph-mode VJPs run on. Plain attributes, not methods, because the
-    # backward driver reads them once per node.
+    # Plain attributes, not methods, because the backward driver reads them once per node.
     _raw_ops = None
     _node_ops = None
-    # requires_grad: whether gradients flow into this node; _retains_grad: whether a non-leaf keeps
-    # its `.grad`; _hooks: functions applied to the gradient (Tensor.register_hook).
-
-    def _init_leaf(self):
-        self._parents = ()
-        self._rule = None
-        self._ctx = None
+    data: object
+    requires_grad: bool
+    _hooks: list | None
+    _retains_grad: bool
 
     @property
     def is_leaf(self) -> bool:
@@ -88,6 +95,39 @@ class Node:
     def op(self) -> str:
         """Name of the primitive that produced this node ('' for a leaf)."""
         return "" if self._rule is None else self._rule.name
+
+    @property
+    def rule(self):
+        """The primitive that produced this node (None for a leaf)."""
+        return self._rule
+
+    @property
+    def parents(self) -> tuple:
+        """The nodes this one was computed from (empty for a leaf)."""
+        return tuple(self._parents)
+
+    @property
+    def params(self):
+        """The non-differentiable arguments of the call that made this node (a dict; empty when
+        there are none), or `FREED` once backward() has released the graph."""
+        ctx = self._ctx
+        return ctx if ctx is FREED else dict(ctx or {})
+
+    @property
+    def freed(self) -> bool:
+        """Whether backward() released this node's graph (a second backward through it fails)."""
+        return self._ctx is FREED
+
+    def recompute(self, *args):
+        """This node's primitive run forward again on raw inputs `args`, with the node's parameters."""
+        return self._rule.forward(self._raw_ops, *args, **(self._ctx or {}))
+
+    def vjp(self, i, g, args=None):
+        """The gradient that input `i` receives for an upstream gradient `g`, computed on raw values
+        (nothing recorded) at the recorded inputs, or at raw inputs `args`."""
+        if args is None:
+            args = [p.data for p in self._parents]
+        return input_gradient(self._rule, self._raw_ops, g, self.data, args, self._ctx, i)
 
 
 def toposort(roots) -> list:

@@ -570,6 +570,13 @@ class Tensor(Node):
         return dot(self, other)
 
 
+def tensor_method(fn):
+    """Make the function `fn(x, ...)` also the method `x.fn(...)` of Tensor (for operations that
+    numpy has as an array method too), so that an operation is written once, in its own module."""
+    setattr(Tensor, fn.__name__, fn)
+    return fn
+
+
 # ---- the engine's entry point ---------------------------------------------------------------------
 
 
@@ -924,35 +931,49 @@ def _expand_to(g, like, axis, keepdims):
     return (g if shape is None else g.reshape(shape)).broadcast_to(like.shape)
 
 
-def _scatter_add(g, index, shape):
-    return apply(R.SCATTER_ADD, g, index=index, shape=shape)
-
-
 def _constant(fn):
     """A mask or weight computed from the data: a constant in the graph (no gradient)."""
     return lambda *args, **kw: Tensor._wrap(fn(*[a.data if isinstance(a, Tensor) else a for a in args], **kw))
 
 
-class TensorOps:
-    exp = staticmethod(Tensor.exp)
+class _TensorNamespace(R.Namespace):
+    def __getattr__(cls, name):
+        # A declared primitive first (recorded), then the Tensor method of numpy's name (x.flip(...)).
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            method = getattr(Tensor, name, None) if not name.startswith("_") else None
+            if not callable(method):
+                raise
+            setattr(cls, name, staticmethod(method))
+            return method
+
+
+class TensorOps(metaclass=_TensorNamespace):
+    """Operations on Tensor nodes, for VJPs run with create_graph=True: each one is recorded, so
+    the gradient it computes can be differentiated again."""
+
+    @staticmethod
+    def call(prim, *args, **params):
+        return apply(prim, *[a if isinstance(a, Tensor) else Tensor._wrap(np.asarray(a)) for a in args], **params)
+
+    # Helpers whose arguments are positional (o.reshape(g, shape)), as on the raw namespaces; a
+    # primitive called by name takes its parameters as keywords (o.col2im(g, shape=...)).
     pow = staticmethod(Tensor.__pow__)
-    log = staticmethod(Tensor.log)
-    sin = staticmethod(Tensor.sin)
-    cos = staticmethod(Tensor.cos)
-    sigmoid = staticmethod(Tensor.sigmoid)
     sum = staticmethod(Tensor.sum)
     reshape = staticmethod(Tensor.reshape)
     transpose = staticmethod(Tensor.transpose)
     swapaxes = staticmethod(Tensor.swapaxes)
     broadcast_to = staticmethod(Tensor.broadcast_to)
     getitem = staticmethod(Tensor.__getitem__)
+    scatter_add = staticmethod(lambda g, index, shape: apply(R.SCATTER_ADD, g, index=index, shape=shape))
     matmul = staticmethod(matmul)
     einsum = staticmethod(einsum)
     where = staticmethod(where)
     unbroadcast = staticmethod(_sum_to)
     expand_to = staticmethod(_expand_to)
-    scatter_add = staticmethod(_scatter_add)
     sign = staticmethod(_constant(np.sign))
+    isfinite = staticmethod(_constant(np.isfinite))
     tie_weight = staticmethod(_constant(ArrayMath.tie_weight))
     extremum_weight = staticmethod(_constant(ArrayMath.extremum_weight))
 

@@ -283,8 +283,13 @@ def _on_nodes(method, raw):
     return staticmethod(lambda x, *args: method(x, *args) if type(x) is Value else raw(x, *args))
 
 
-class ValueOps:
+class ValueOps(metaclass=R.Namespace):
     """The node namespace for create_graph-mode VJPs on Values (mirrors `ScalarMath`)."""
+
+    @staticmethod
+    def call(prim, *args, **params):
+        nodes = tuple(a if type(a) is Value else Value(a) for a in args)
+        return _make(prim, prim.forward(ScalarMath, *[v.data for v in nodes], **params), nodes, params or None)
 
     exp = _on_nodes(Value.exp, ScalarMath.exp)
     pow = _on_nodes(Value.__pow__, ScalarMath.pow)

@@ -18,7 +18,8 @@ from ..autograd.tensor import Tensor
 from ..autograd.value import Value
 from ..gradcheck import check_module, gradcheck
 from ..reproduce import demo_training
-from ..viz import GraphvizNotFoundError, write_toy_outputs
+from ..viz import GraphvizNotFoundError
+from .examples import write_toy_outputs
 from ..zoo.toy import TOY_PARAMETERS, toy_domega0_closed_form, toy_model
 
 

@@ -247,7 +247,7 @@ def _run_ops(args):
         results = check_primitives(args.ops or None, **_options(args))
     except KeyError as e:
         raise UsageError(e.args[0]) from None
-    failed = any(r.status == "FAIL" for r in results)
+    failed = any(r.status in ("FAIL", "NO SAMPLE") for r in results)
     if args.json:
         print(json.dumps([{"op": r.name, "status": r.status, "report": r.report and r.report.to_dict()}
                           for r in results], indent=2))
@@ -267,7 +267,7 @@ def _run_ops(args):
                 rows.append((r.name, f"(random direction, order {d.order})", f"{d.abs_err:.2g}", "-", "-", "ok"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     print("\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows))
-    counts = {s: sum(r.status == s for r in results) for s in ("ok", "KINK", "FAIL", "no sample")}
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "KINK", "FAIL", "NO SAMPLE")}
     print(f"{len(results)} primitives: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     for r in results:
         if r.status == "FAIL":

@@ -59,7 +59,7 @@ def build_root(args):
 
 
 def _example(name):
-    from ..viz import EXAMPLES
+    from .examples import EXAMPLES
     if name not in EXAMPLES:
         raise UsageError(f"unknown example '{name}'; known: {', '.join(EXAMPLES)}")
     root, params = EXAMPLES[name]()

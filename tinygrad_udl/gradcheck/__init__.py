@@ -9,16 +9,15 @@ non-differentiable points told apart from bugs and the wrong node named (docs/gr
     draw_graph(out, check=check_nodes(out))  # each node of a graph checked on its own, coloured
 
 Modules: numerics (finite differences, kinks), core (the checks), localise (which node is wrong),
-sites (where nodes were created), sweep (step sweep), samples + opsweep (the primitives' sweep),
+sites (where nodes were created), sweep (step sweep), opsweep (every primitive on the sample it is
+declared with),
 report (the result objects).
 """
 from .core import check_module, gradcheck
 from .localise import NodeCheck, check_nodes
 from .opsweep import OpResult, check_primitives
 from .report import DirectionalCheck, GradcheckError, GradcheckReport, InputCheck, Kink, WrongNode
-from .samples import SAMPLES, op_sample
 from .sweep import EpsSweep, eps_sweep, eps_sweep_module
 
 __all__ = ["gradcheck", "check_module", "check_nodes", "NodeCheck", "GradcheckReport", "GradcheckError", "InputCheck", "Kink", "WrongNode",
-           "DirectionalCheck", "eps_sweep", "eps_sweep_module", "EpsSweep", "check_primitives", "OpResult",
-           "op_sample", "SAMPLES"]
+           "DirectionalCheck", "eps_sweep", "eps_sweep_module", "EpsSweep", "check_primitives", "OpResult"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..autograd.graph import FREED, input_gradient, toposort
+from ..autograd.graph import toposort
 from . import numerics
 from .report import WrongNode
 
@@ -41,26 +41,23 @@ def compare_inputs(node, rng, *, atol, rtol):
     """Yield (input index, ElementComparison) for each input of `node` that requires grad: its
     primitive's VJP at the recorded inputs (random upstream gradient) against finite differences of
     the primitive's forward. Nothing for a node whose graph was freed by backward()."""
-    rule, ctx = node._rule, node._ctx
-    if ctx is FREED:
+    if node.freed:
         return
-    params = ctx or {}
-    ops = node._raw_ops
-    args = [p.data for p in node._parents]
+    args = [p.data for p in node.parents]
     out = node.data
     scalar = not isinstance(out, np.ndarray)
     g = float(rng.standard_normal()) if scalar else rng.standard_normal(np.shape(out))
-    for i, parent in enumerate(node._parents):
+    for i, parent in enumerate(node.parents):
         if not parent.requires_grad:
             continue
-        analytic = input_gradient(rule, ops, g, out, args, ctx, i)
+        analytic = node.vjp(i, g, args)
         x = np.array(args[i], dtype=np.float64).reshape(-1)
         shape = np.shape(args[i])
         trial = list(args)
 
         def evaluate():
             trial[i] = float(x[0]) if scalar else x.reshape(shape)
-            return np.sum(g * rule.forward(ops, *trial, **params))
+            return np.sum(g * node.recompute(*trial))
 
         elements = None
         if x.size > MAX_ELEMENTS_PER_INPUT:
@@ -101,7 +98,7 @@ def check_nodes(root, *, atol=None, rtol=None, seed=0) -> NodeCheck:
     rng = np.random.default_rng(seed)
     status = {}
     for node in toposort([root]):
-        if node._rule is None or node._ctx is FREED:
+        if node.is_leaf or node.freed:
             continue
         comparisons = [cmp for _, cmp in compare_inputs(node, rng, atol=atol, rtol=rtol)]
         if any(cmp.failed.any() for cmp in comparisons):
@@ -116,19 +113,19 @@ def check_nodes(root, *, atol=None, rtol=None, seed=0) -> NodeCheck:
 def find_wrong_node(root, sites, rng, *, atol, rtol):
     """The first node of root's graph (topological order) with a wrong VJP, as a WrongNode."""
     for node in toposort([root]):
-        if node._rule is None:
+        if node.is_leaf:
             continue
         found = check_node(node, rng, atol=atol, rtol=rtol)
         if found is None:
             continue
         i, cmp = found
         w = cmp.worst()
-        shape = np.shape(node._parents[i].data)
+        shape = np.shape(node.parents[i].data)
         site = sites.get(node)
         return WrongNode(
             op=node.op, label=node.label, input_index=i,
-            input_shapes=[np.shape(p.data) for p in node._parents],
-            params=_params_text(node._ctx), site=site.describe(sites) if site else "unknown (not recorded)",
+            input_shapes=[np.shape(p.data) for p in node.parents],
+            params=_params_text(node.params), site=site.describe(sites) if site else "unknown (not recorded)",
             max_abs_err=float(np.nanmax(cmp.abs_err)), max_rel_err=float(np.nanmax(cmp.rel_err)),
             worst_index=tuple(int(k) for k in np.unravel_index(w, shape)) if shape else (),
             autodiff=float(cmp.analytic[w]), numerical=float(cmp.numerical[w]))

@@ -38,8 +38,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.rules import primitive
-from ..gradcheck.samples import op_sample
-from ..autograd.tensor import ShapeError, Tensor, apply, tensor
+from ..autograd.samples import inputs, normal
+from ..autograd.tensor import ShapeError, apply, tensor
 from . import init
 from .module import Module, Parameter, default_float_dtype
 
@@ -92,39 +92,19 @@ def _col2im_raw(cols, shape, kernel_size, stride, dilation):
     return out
 
 
-def _col2im_any(g, shape, kernel_size, stride, dilation):
-    """col2im on a raw array (backward) or on a Tensor (create_graph=True: recorded, differentiable)."""
-    if isinstance(g, Tensor):
-        return apply(COL2IM, g, shape=tuple(shape), kernel_size=kernel_size, stride=stride, dilation=dilation)
-    return _col2im_raw(g, shape, kernel_size, stride, dilation)
-
-
-def _im2col_any(g, kernel_size, stride, dilation):
-    if isinstance(g, Tensor):
-        return apply(IM2COL, g, kernel_size=kernel_size, stride=stride, dilation=dilation)
-    return _im2col_raw(g, kernel_size, stride, dilation)
-
-
+# Each is the other's VJP (they are adjoint linear maps), called through `o` so that the same
+# line runs on arrays in backward() and records a node under create_graph=True.
+_WINDOWS = {"kernel_size": (3, 2), "stride": (2, 1), "dilation": (1, 2)}
 IM2COL = primitive("im2col", lambda o, x, kernel_size, stride, dilation: _im2col_raw(x, kernel_size, stride, dilation),
                    lambda o, g, out, x, kernel_size, stride, dilation:
-                       _col2im_any(g, x.shape, kernel_size, stride, dilation))
+                       o.col2im(g, shape=tuple(x.shape), kernel_size=kernel_size, stride=stride, dilation=dilation),
+                   sample=inputs(normal(2, 3, 6, 5), **_WINDOWS))
 COL2IM = primitive("col2im",
                    lambda o, cols, shape, kernel_size, stride, dilation:
                        _col2im_raw(cols, shape, kernel_size, stride, dilation),
                    lambda o, g, out, cols, shape, kernel_size, stride, dilation:
-                       _im2col_any(g, kernel_size, stride, dilation))
-
-
-
-@op_sample("im2col")
-def _(rng):
-    return [rng.standard_normal((2, 3, 6, 5))], {"kernel_size": (3, 2), "stride": (2, 1), "dilation": (1, 2)}
-
-
-@op_sample("col2im")
-def _(rng):
-    return [rng.standard_normal((18, 12))], {"shape": (2, 3, 6, 5), "kernel_size": (3, 2), "stride": (2, 1),
-                                             "dilation": (1, 2)}
+                       o.im2col(g, kernel_size=kernel_size, stride=stride, dilation=dilation),
+                   sample=inputs(normal(18, 12), shape=(2, 3, 6, 5), **_WINDOWS))
 
 
 # ---- argument handling shared by convolution and pooling ----------------------------------------------

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.rules import primitive
+from ..autograd.samples import inputs, normal
 from ..autograd.tensor import ShapeError, Tensor, apply, matmul, tensor
-from ..gradcheck.samples import op_sample
 from . import init
 from .module import Module, Parameter, default_float_dtype
 
@@ -53,12 +53,8 @@ def _unrows(o, a, like):
 LINEAR = primitive("linear", _linear_forward,
                    lambda o, g, out, x, weight, bias: _unrows(o, o.matmul(_rows(o, g), weight), x),
                    lambda o, g, out, x, weight, bias: o.matmul(o.swapaxes(_rows(o, g), -1, -2), _rows(o, x)),
-                   lambda o, g, out, x, weight, bias: o.sum(_rows(o, g), axis=0))
-
-
-@op_sample("linear")
-def _(rng):
-    return [rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)], {}
+                   lambda o, g, out, x, weight, bias: o.sum(_rows(o, g), axis=0),
+                   sample=inputs(normal(2, 3, 4), normal(5, 4), normal(5)))
 
 
 class Linear(Module):

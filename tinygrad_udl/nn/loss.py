@@ -19,11 +19,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
-
-from ..autograd.rules import LOG_SOFTMAX, SOFTMAX, primitive
+from ..autograd.rules import primitive
+from ..autograd.samples import inputs, normal
 from ..autograd.tensor import ShapeError, Tensor, apply, tensor, where
-from ..gradcheck.samples import op_sample
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -253,7 +251,7 @@ def _categorical_nll(log_probs, target, axis, weight, ignore_index, a, b, reduct
 def _softmax_cross_entropy_vjp(o, g, out, logits, labels, axis):
     """d/d logits of −log softmax(logits)[label] = softmax(logits) − one_hot(label) (eq. 5.24's
     gradient), times the upstream gradient of each example."""
-    p = logits.softmax(axis) if isinstance(logits, Tensor) else SOFTMAX.forward(o, logits, axis)
+    p = o.softmax(logits, axis=axis)
     return (p - _one_hot(labels, logits.shape, axis, p.dtype)) * _with_class_axis(g, axis)
 
 
@@ -262,14 +260,10 @@ def _softmax_cross_entropy_vjp(o, g, out, logits, labels, axis):
 # simple VJP softmax − one-hot instead of going back through log-softmax, product and sum.
 SOFTMAX_CROSS_ENTROPY = primitive(
     "softmax_cross_entropy",
-    lambda o, logits, labels, axis: -np.take_along_axis(LOG_SOFTMAX.forward(o, logits, axis),
+    lambda o, logits, labels, axis: -np.take_along_axis(o.log_softmax(logits, axis=axis),
                                                         _with_class_axis(labels, axis), axis).squeeze(axis),
-    _softmax_cross_entropy_vjp)
-
-
-@op_sample("softmax_cross_entropy")
-def _(rng):
-    return [rng.standard_normal((3, 4, 2))], {"labels": rng.integers(0, 4, (3, 2)), "axis": 1}
+    _softmax_cross_entropy_vjp,
+    sample=inputs(normal(3, 4, 2), labels=lambda rng: rng.integers(0, 4, (3, 2)), axis=1))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=None, label_smoothing=0.0, smoothing="torch",
@@ -331,6 +325,7 @@ def poisson_nll_loss(input, target, log_input=True, full=True, eps=1e-8, reducti
     else:
         loss = input - target * (input + eps).log()
     if full:
+        from scipy import special
         loss = loss + Tensor._wrap(special.gammaln(target.data + 1).astype(input.dtype, copy=False))
     return _reduce(loss, reduction, "poisson_nll_loss")
 
@@ -341,10 +336,21 @@ def poisson_nll_loss(input, target, log_input=True, full=True, eps=1e-8, reducti
 # log(i0e(κ)) + |κ| with i0e(κ) = e^{−|κ|} I0(κ). Its derivative is I1/I0 = i1e/i0e, a second
 # primitive whose own derivative follows from Bessel's recurrences: d/dκ (I1/I0) = 1 − r/κ − r²
 # (r = I1/I0; the limit at κ = 0 is 1/2). Written with `o` operations, so every order works.
+# (scipy is imported when they first run: it takes longer to import than the whole library.)
 
 
 def _bessel_ratio_raw(kappa):
+    from scipy import special
     return (special.i1e(kappa) / special.i0e(kappa)).astype(kappa.dtype, copy=False)
+
+
+def _log_i0_raw(kappa):
+    from scipy import special
+    return (np.log(special.i0e(kappa)) + np.abs(kappa)).astype(kappa.dtype, copy=False)
+
+
+def _kappas(rng):  # both signs, near 0 (the series branch) and large (the asymptotic regime)
+    return [np.concatenate([rng.uniform(-5, 5, 6), [1e-4, -2e-4], rng.uniform(50, 500, 2)])], {}
 
 
 def _bessel_ratio_derivative(o, r, kappa):
@@ -354,7 +360,7 @@ def _bessel_ratio_derivative(o, r, kappa):
 
 
 BESSEL_RATIO = primitive("bessel_ratio", lambda o, kappa: _bessel_ratio_raw(kappa),
-                         lambda o, g, out, kappa: g * _bessel_ratio_derivative(o, out, kappa))
+                         lambda o, g, out, kappa: g * _bessel_ratio_derivative(o, out, kappa), sample=_kappas)
 
 
 def bessel_ratio(kappa):
@@ -364,15 +370,8 @@ def bessel_ratio(kappa):
     return _bessel_ratio_raw(np.asarray(kappa))
 
 
-LOG_I0 = primitive("log_i0",
-                   lambda o, kappa: (np.log(special.i0e(kappa)) + np.abs(kappa)).astype(kappa.dtype, copy=False),
-                   lambda o, g, out, kappa: g * bessel_ratio(kappa))
-
-
-@op_sample("log_i0")
-@op_sample("bessel_ratio")
-def _(rng):  # both signs, near 0 (the series branch) and large (the asymptotic regime)
-    return [np.concatenate([rng.uniform(-5, 5, 6), [1e-4, -2e-4], rng.uniform(50, 500, 2)])], {}
+LOG_I0 = primitive("log_i0", lambda o, kappa: _log_i0_raw(kappa),
+                   lambda o, g, out, kappa: g * o.bessel_ratio(kappa), sample=_kappas)
 
 
 def log_i0(kappa):

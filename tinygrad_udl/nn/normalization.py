@@ -31,8 +31,8 @@ import numpy as np
 
 from ..autograd.graph import no_grad
 from ..autograd.rules import primitive
+from ..autograd.samples import inputs, normal
 from ..autograd.tensor import ShapeError, Tensor, apply, tensor
-from ..gradcheck.samples import op_sample
 from .module import Module, Parameter, default_float_dtype
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "calibrate_batchnorm", "BatchNorm1d",
@@ -90,12 +90,8 @@ def _standardize_vjp(o, g, out, x, axes, eps):
 
 
 # (x − mean) / √(var + ε) over `axes` as one primitive: layer, group and instance norm (ch. 11-12).
-STANDARDIZE = primitive("standardize", _standardize_forward, _standardize_vjp)
-
-
-@op_sample("standardize")
-def _(rng):
-    return [rng.standard_normal((3, 4, 5))], {"axes": (1, 2), "eps": 1e-5}
+STANDARDIZE = primitive("standardize", _standardize_forward, _standardize_vjp,
+                        sample=inputs(normal(3, 4, 5), axes=(1, 2), eps=1e-5))
 
 
 def _affine(x, weight, bias, shape):

@@ -4,15 +4,13 @@
     save(graph_or_root, "graph.svg")      -> .dot (always), .svg / .png / .pdf (graphviz's `dot`)
     trace_backward(root)                  -> BackwardTrace: str(trace), trace.to_markdown()
     with record_modules(model): ...       -> operations clustered by the module that made them
-    write_toy_outputs(out_dir)            -> the toy example's graph and trace (for `make demo`)
 
 See docs/visualisation.md.
 """
 from .draw import draw_graph
-from .examples import EXAMPLES, write_toy_outputs
 from .modules import record_modules
 from .render import GraphvizNotFoundError, save
 from .trace import BackwardTrace, TraceStep, trace_backward
 
-__all__ = ["draw_graph", "save", "trace_backward", "record_modules", "write_toy_outputs", "BackwardTrace",
-           "TraceStep", "GraphvizNotFoundError", "EXAMPLES"]
+__all__ = ["draw_graph", "save", "trace_backward", "record_modules", "BackwardTrace", "TraceStep",
+           "GraphvizNotFoundError"]

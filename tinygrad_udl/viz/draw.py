@@ -135,9 +135,9 @@ def _rows(title, lines):
 
 def _formula(view, node):
     """'mul(omega0, x)', with the op's non-tensor arguments: 'pow_const(sub1, c=2)'."""
-    args = [view.names[p] for p in node._parents]
-    if isinstance(node._ctx, dict):  # None when there are none, FREED after backward()
-        args += [f"{k}={_short(v)}" for k, v in node._ctx.items()]
+    args = [view.names[p] for p in node.parents]
+    if not node.freed:  # backward() releases the parameters with the graph
+        args += [f"{k}={_short(v)}" for k, v in node.params.items()]
     return f"{node.op}({', '.join(args)})"
 
 
@@ -280,7 +280,7 @@ def _edges(dot, view, groups, group_ids):
     seen = set()
     for node in view.nodes:
         head = group_ids[groups[node]] if node in groups else view.node_id(node)
-        for parent in node._parents:
+        for parent in node.parents:
             tail = group_ids[groups[parent]] if parent in groups else view.node_id(parent)
             if tail == head:
                 continue

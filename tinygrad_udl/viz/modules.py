@@ -83,7 +83,7 @@ def _tag_call(name, classes, inputs, outputs):
             _set_tag(node, name, classes)
         elif not tag[0].startswith(name + "."):
             continue  # created before this call
-        stack.extend(node._parents)
+        stack.extend(node.parents)
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..autograd.graph import FREED, GraphFreedError, input_gradient
+from ..autograd.graph import GraphFreedError
 from ..autograd.value import Value
 from . import format as fmt
 from .view import GraphView, as_roots
@@ -148,16 +148,16 @@ def trace_backward(root, *, modules=None, params=None) -> BackwardTrace:
         g = grads.get(node)
         if g is None or node.is_leaf:
             continue
-        if node._ctx is FREED:
+        if node.freed:
             raise GraphFreedError(f"trace_backward: the graph through '{view.names[node]}' was freed by backward(); "
                                   "trace before calling backward(), or call backward(retain_graph=True)")
-        ops, out = node._raw_ops, node.data
-        args = [p.data for p in node._parents]
-        for i, parent in enumerate(node._parents):
+        out = node.data
+        args = [p.data for p in node.parents]
+        for i, parent in enumerate(node.parents):
             if not parent.requires_grad:
                 continue
-            local = input_gradient(node._rule, ops, _unit(out), out, args, node._ctx, i)
-            contribution = input_gradient(node._rule, ops, g, out, args, node._ctx, i)
+            local = node.vjp(i, _unit(out), args)
+            contribution = node.vjp(i, g, args)
             previous = grads.get(parent)
             grads[parent] = contribution if previous is None else previous + contribution
             steps.append(TraceStep(len(steps) + 1, view.names[parent], view.names[node], node.op, g, local,

@@ -1,4 +1,5 @@
-"""Ready-made graphs to draw and trace: the book's toy example (section 7.3, figs. 7.3-7.5).
+"""Ready-made graphs for the command line to draw and trace: the book's toy example (section 7.3,
+figs. 7.3-7.5). Here, not in `viz`, because it builds a zoo model: drawing code does not depend on the zoo.
 
 `write_toy_outputs(out_dir)` is what `make demo` shows: the toy model's graph with every forward
 value and gradient (svg and dot) and its backward pass, step by step (Markdown).
@@ -8,9 +9,7 @@ from __future__ import annotations
 import pathlib
 
 from ..zoo.toy import toy_model
-from .draw import draw_graph
-from .render import save
-from .trace import trace_backward
+from ..viz import draw_graph, save, trace_backward
 
 
 def toy_example():
