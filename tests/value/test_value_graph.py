@@ -54,8 +54,12 @@ def test_no_grad_records_nothing():
     with no_grad():
         y = x * x
     assert y.is_leaf and y.op == ""
-    y.backward()
+    # backward() from it would silently give x.grad == 0: refused, as Tensor refuses it
+    with pytest.raises(RuntimeError, match="computed under no_grad"):
+        y.backward()
     assert x.grad == 0.0
+    x.backward()          # a leaf made on purpose still seeds itself
+    assert x.grad == 1.0
 
 
 @settings(max_examples=30, deadline=None)

@@ -21,8 +21,13 @@ import contextlib
 import gc
 import threading
 
+import numpy as np
+
 # A node's `_ctx` after backward() has released it; a second backward through it is an error.
 FREED = object()
+# The `_ctx` of a Value computed under no_grad(): a constant, which backward() refuses to start
+# from (every Value requires grad, so only this mark tells it from a leaf made on purpose).
+UNRECORDED = object()
 
 
 class _GradMode(threading.local):
@@ -111,7 +116,7 @@ class Node:
         """The non-differentiable arguments of the call that made this node (a dict; empty when
         there are none), or `FREED` once backward() has released the graph."""
         ctx = self._ctx
-        return ctx if ctx is FREED else dict(ctx or {})
+        return ctx if ctx is FREED else dict(ctx or {}) if ctx is not UNRECORDED else {}
 
     @property
     def freed(self) -> bool:
@@ -173,15 +178,26 @@ def input_gradient(rule, ops, g, out, args, ctx, i):
     """The gradient that input `i` of a node receives: its primitive's VJP for that input, with
     the node's non-differentiable arguments `ctx`; variadic rules are told the index, and results
     of broadcasting rules are summed back to the input's shape. (Also used by gradcheck and viz.)"""
-    if ctx is None:
+    if rule.variadic:
+        contrib = rule.vjps[0](ops, g, out, args, index=i, **(ctx or {}))
+    elif ctx is None:
         contrib = rule.vjps[i](ops, g, out, *args)
-    elif rule.variadic:
-        contrib = rule.vjps[0](ops, g, out, *args, index=i, **ctx)
     else:
         contrib = rule.vjps[i](ops, g, out, *args, **ctx)
     if rule.broadcasting and ops.unbroadcast is not None:
         contrib = ops.unbroadcast(contrib, args[i])
     return contrib
+
+
+def _ieee_gradient(rule, g, out, args, ctx, i):
+    """A scalar VJP that divided by zero (d sqrt(x)/dx at x = 0, d log(x)/dx at 0), recomputed in
+    IEEE arithmetic: inf or nan, as the tensor engine gives, instead of Python's ZeroDivisionError.
+    One policy for both engines: at the edge of a domain the gradient is IEEE's answer."""
+    from .backends import ArrayMath
+    with np.errstate(all="ignore"):
+        contrib = input_gradient(rule, ArrayMath, np.float64(g), np.float64(out), [np.float64(a) for a in args],
+                                 ctx, i)
+    return float(contrib)
 
 
 def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None):
@@ -194,13 +210,34 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     """
     # The sweep makes no reference cycles, so the cyclic garbage collector has nothing to find in
     # it; left on, its collections (triggered by the many small allocations) walk the whole graph
-    # again and again -- about a third of a scalar MLP step (docs/performance.md).
-    collecting = gc.isenabled()
-    gc.disable()
+    # again and again -- about a third of a scalar MLP step (docs/performance.md). The collector
+    # is one switch for the whole process: with several threads in backward() at once, the first
+    # to start turns it off and the last to finish restores it (a count under a lock).
+    _pause_collector()
     try:
         return _sweep(roots, seeds, retain_graph, create_graph, inputs)
     finally:
-        if collecting:
+        _resume_collector()
+
+
+class _Collector:
+    lock = threading.Lock()
+    sweeps = 0            # backward sweeps running now, in all threads
+    was_enabled = False   # the collector's state before the first of them started
+
+
+def _pause_collector():
+    with _Collector.lock:
+        if _Collector.sweeps == 0:
+            _Collector.was_enabled = gc.isenabled()
+            gc.disable()
+        _Collector.sweeps += 1
+
+
+def _resume_collector():
+    with _Collector.lock:
+        _Collector.sweeps -= 1
+        if _Collector.sweeps == 0 and _Collector.was_enabled:
             gc.enable()
 
 
@@ -253,12 +290,15 @@ def _sweep(roots, seeds, retain_graph, create_graph, inputs):
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
                     continue
-                if vjps is None:
-                    contrib = input_gradient(rule, ops, g, out, args, ctx, i)
-                else:
-                    contrib = vjps[i](ops, g, out, *args) if ctx is None else vjps[i](ops, g, out, *args, **ctx)
-                    if unbroadcast is not None:
-                        contrib = unbroadcast(contrib, args[i])
+                try:
+                    if vjps is None:
+                        contrib = input_gradient(rule, ops, g, out, args, ctx, i)
+                    else:
+                        contrib = vjps[i](ops, g, out, *args) if ctx is None else vjps[i](ops, g, out, *args, **ctx)
+                        if unbroadcast is not None:
+                            contrib = unbroadcast(contrib, args[i])
+                except ZeroDivisionError:   # Python floats (the scalar engine) at a domain edge
+                    contrib = _ieee_gradient(rule, g, out, args, ctx, i)
                 prev = look(parent)
                 grads[parent] = contrib if prev is None else prev + contrib
             if not retain_graph:

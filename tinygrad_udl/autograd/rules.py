@@ -35,7 +35,9 @@ class Primitive:
         self.name = name
         self.forward = forward
         self.vjps = vjps
-        self.variadic = variadic  # one VJP for any number of inputs, called with index=i
+        # variadic: one VJP for any number of inputs, called as vjp(o, g, out, xs, index=i, **params)
+        # with the inputs as one sequence (unpacking n inputs for each of n edges would be quadratic)
+        self.variadic = variadic
         self.broadcasting = broadcasting  # inputs broadcast: the driver sums gradients back to shape
         self.sample = sample  # rng -> (arrays, params): where the op sweep checks it (samples.py)
 
@@ -263,14 +265,16 @@ SCATTER_ADD = primitive("scatter_add", lambda o, g, index, shape: o.scatter_add(
                         sample=inputs(normal(4, 2), index=(np.array([0, 2, 2, 3]), slice(None, 2)), shape=(4, 3)))
 
 
-def _concat_vjp(o, g, out, *xs, axis, index):
-    start = sum(x.shape[axis] for x in xs[:index])
-    span = slice(start, start + xs[index].shape[axis])
+def _concat_vjp(o, g, out, xs, axis, offsets, index):
+    span = slice(offsets[index], offsets[index + 1])
     return o.getitem(g, (slice(None),) * (axis % g.ndim) + (span,))
 
 
-CONCATENATE = primitive("concatenate", lambda o, *xs, axis: o.concatenate(xs, axis=axis), _concat_vjp,
-                        variadic=True, sample=inputs(normal(2, 3), normal(2, 1), normal(2, 2), axis=1))
+# `offsets` are where each input starts along `axis` (and where the last ends): given with the call,
+# so that each input's VJP finds its slice at once, not by adding up the sizes before it (which made
+# the backward pass of a concatenation of n tensors quadratic in n).
+CONCATENATE = primitive("concatenate", lambda o, *xs, axis, offsets: o.concatenate(xs, axis=axis), _concat_vjp,
+                        variadic=True, sample=inputs(normal(2, 3), normal(2, 1), normal(2, 2), axis=1, offsets=(0, 3, 4, 6)))
 PAD = primitive("pad", lambda o, x, pad_width, value: o.pad(x, pad_width, constant_values=value),
                 lambda o, g, out, x, pad_width, value:
                     o.getitem(g, tuple(slice(lo, n - hi) for (lo, hi), n in zip(pad_width, g.shape))),
@@ -311,7 +315,7 @@ MATMUL = primitive("matmul", lambda o, x, y: o.matmul(x, y),
                    sample=inputs(normal(2, 3, 4), normal(4, 5)))   # batch broadcasting
 
 
-def _einsum_vjp(o, g, out, *xs, subscripts, index):
+def _einsum_vjp(o, g, out, xs, subscripts, index):
     """d/dx_i of einsum: contract the upstream gradient with the other operands, then broadcast
     over the letters that only x_i carries (they were summed away in the forward pass)."""
     inputs, output = subscripts.split("->")

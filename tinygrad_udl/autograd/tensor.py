@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -215,6 +216,8 @@ class Tensor(Node):
             g = g.astype(self.data.dtype)  # the gradient has the dtype of its tensor, as PyTorch
         if self.grad is not None:
             g = self.grad.data + g
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)   # 0-d arrays add up to a numpy scalar, which has no flags to set
         # Gradient arrays may be shared between tensors (x + y hands both the same upstream
         # gradient), so they are read-only: update them out of place (p.grad = ...), never in place.
         g.flags.writeable = False
@@ -427,15 +430,18 @@ class Tensor(Node):
     # ---- reductions (numpy's axis= and keepdims=) -------------------------------------------------
 
     def sum(self, axis=None, keepdims=False):
-        return apply(R.SUM, self, axis=_axis(axis, self.ndim, "sum"), keepdims=keepdims)
+        return apply(R.SUM, self, axis=_reduction_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        axis = _axis(axis, self.ndim, "mean")
-        return self.sum(axis, keepdims) * (1.0 / _count(self.shape, axis))
+        axis = _reduction_axis(axis, self.ndim, "mean")
+        n = _count(self.shape, axis)
+        if n == 0:   # numpy's answer: nan, with a warning
+            warnings.warn(f"mean of an empty slice (shape {self.shape}, axis {axis}) is nan", RuntimeWarning, stacklevel=2)
+        return self.sum(axis, keepdims) * (1.0 / n if n else math.nan)
 
     def var(self, axis=None, ddof=0, keepdims=False):
         """Variance with divisor N - ddof (ddof=0: the biased form of batch norm, eq. 11.8)."""
-        axis = _axis(axis, self.ndim, "var")
+        axis = _reduction_axis(axis, self.ndim, "var")
         n = _count(self.shape, axis)
         if n - ddof <= 0:
             raise ValueError(f"var: {n} element(s) along the reduced axes and ddof={ddof} leave no degrees of freedom")
@@ -447,28 +453,28 @@ class Tensor(Node):
 
     def max(self, axis=None, keepdims=False):
         """Maximum; tied maximal elements share the gradient equally (a kink, see docs)."""
-        return apply(R.MAX, self, axis=_axis(axis, self.ndim, "max"), keepdims=keepdims)
+        return apply(R.MAX, self, axis=_reduction_axis(axis, self.ndim, "max"), keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return apply(R.MIN, self, axis=_axis(axis, self.ndim, "min"), keepdims=keepdims)
+        return apply(R.MIN, self, axis=_reduction_axis(axis, self.ndim, "min"), keepdims=keepdims)
 
     def logsumexp(self, axis=None, keepdims=False):
         """log sum exp, shifted by the maximum so that large logits stay finite (eq. 5.24)."""
-        return apply(R.LOGSUMEXP, self, axis=_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims)
+        return apply(R.LOGSUMEXP, self, axis=_reduction_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmax(self.data, axis=_axis(axis, self.ndim, "argmax"), keepdims=keepdims))
+        return Tensor._wrap(np.argmax(self.data, axis=_reduction_axis(axis, self.ndim, "argmax"), keepdims=keepdims))
 
     def argmin(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmin(self.data, axis=_axis(axis, self.ndim, "argmin"), keepdims=keepdims))
+        return Tensor._wrap(np.argmin(self.data, axis=_reduction_axis(axis, self.ndim, "argmin"), keepdims=keepdims))
 
     def softmax(self, axis=-1):
         """exp(x) / sum exp(x) along `axis`, computed stably (eq. 5.22, 12.5)."""
-        return apply(R.SOFTMAX, self, axis=_axis(axis, self.ndim, "softmax"))
+        return apply(R.SOFTMAX, self, axis=_reduction_axis(axis, self.ndim, "softmax"))
 
     def log_softmax(self, axis=-1):
         """x - logsumexp(x): finite for logits of +-1e4 (the multiclass loss, eq. 5.24)."""
-        return apply(R.LOG_SOFTMAX, self, axis=_axis(axis, self.ndim, "log_softmax"))
+        return apply(R.LOG_SOFTMAX, self, axis=_reduction_axis(axis, self.ndim, "log_softmax"))
 
     # ---- shape ------------------------------------------------------------------------------------
 
@@ -685,10 +691,18 @@ def _axis(axis, ndim, op=None):
     if axis is None:
         return None
     if isinstance(axis, int | np.integer):
-        if not -max(ndim, 1) <= axis < max(ndim, 1):
+        if not -ndim <= axis < ndim:   # (a 0-d tensor has no axis: numpy's AxisError)
             raise ShapeError(f"{op + ': ' if op else ''}axis {axis} is out of range for a tensor with {ndim} dimension(s)")
-        return int(axis) % max(ndim, 1)
+        return int(axis) % ndim
     return tuple(_axis(a, ndim, op) for a in axis)
+
+
+def _reduction_axis(axis, ndim, op):
+    """`_axis` for a reduction: a 0-d tensor also accepts axis 0 or -1, over its one element (numpy's
+    ufunc reductions and PyTorch do the same), which is the reduction over everything."""
+    if ndim == 0 and axis is not None and all(a in (0, -1) for a in (axis if isinstance(axis, tuple) else (axis,))):
+        return None
+    return _axis(axis, ndim, op)
 
 
 def _count(shape, axis):
@@ -732,37 +746,71 @@ def outer(a, b):
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
-def einsum(subscripts, *operands):
-    """Einstein summation, e.g. einsum("ij,jk->ik", A, B), differentiable in every operand.
+def _einsum_explicit(subscripts, operands, context):
+    """The subscripts as explicit letters, one string per operand and one for the output: '...'
+    becomes letters the subscripts do not use (aligned on the right, as numpy broadcasts), and an
+    implicit output (no '->') is written out: the '...' axes, then the letters that occur once,
+    in alphabetical order."""
+    spec = subscripts.replace(" ", "")
+    lhs, arrow, output = spec.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"{context}: the subscripts name {len(inputs)} operand(s) but {len(operands)} were given")
+    for s in inputs + [output]:
+        rest = s.replace("...", "", 1)
+        if rest and not (rest.isascii() and rest.isalpha()):
+            raise ValueError(f"{context}: '{s}' may hold only letters and one '...'")
+    named = [len(s) - 3 if "..." in s else len(s) for s in inputs]
+    for i, (s, n, t) in enumerate(zip(inputs, named, operands)):
+        if n > t.ndim or (n < t.ndim and "..." not in s):
+            raise ShapeError(f"{context}: operand {i} ('{s}') names {n} axes but has {t.ndim} dimension(s)")
+    width = max((t.ndim - n for n, t in zip(named, operands)), default=0)
+    spare = "".join(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in spec)[:width]
+    if not arrow:
+        letters = lhs.replace("...", "").replace(",", "")
+        output = ("..." if "..." in lhs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    elif width and "..." not in output:
+        raise ValueError(f"{context}: '...' stands for {width} axes of the operands but is missing from the output")
+    inputs = [s.replace("...", spare[width - (t.ndim - n):]) for s, n, t in zip(inputs, named, operands)]
+    output = output.replace("...", spare)
+    for c in output:
+        if output.count(c) > 1 or c not in "".join(inputs):
+            raise ValueError(f"{context}: output letter '{c}' is {'repeated' if output.count(c) > 1 else 'in no operand'}")
+    return inputs, output
 
-    Letters only (no '...'), and no letter repeated inside one operand (no diagonals).
+
+def einsum(subscripts, *operands):
+    """Einstein summation as numpy's, differentiable in every operand: einsum("ij,jk->ik", A, B).
+
+    '...' stands for broadcast axes ("...ij,...jk->...ik"); a letter repeated within one operand
+    reads a diagonal ("ii->i"; "ii->" is the trace). The EINSUM primitive only sees explicit
+    subscripts with distinct letters in each operand: each repeated letter is taken out first by
+    `Tensor.diagonal` (array_ops.py), so its gradient is diagonal's.
     """
     operands = [tensor(t) for t in operands]
-    spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise ValueError("einsum: '...' is not supported; name every axis with a letter")
-    inputs, _, output = spec.partition("->")
-    inputs = inputs.split(",")
-    if len(inputs) != len(operands):
-        raise ValueError(f"einsum: '{subscripts}' names {len(inputs)} operand(s) but {len(operands)} were given")
-    for s, t in zip(inputs, operands):
-        if len(set(s)) != len(s):
-            raise ValueError(f"einsum: operand '{s}' repeats a letter (a diagonal); this is not supported")
-        if len(s) != t.ndim:
-            raise ShapeError(f"einsum: operand '{s}' has {len(s)} letters but the tensor has shape {t.shape}")
+    context = f"einsum '{subscripts}' with shapes {', '.join(str(t.shape) for t in operands) or '(none)'}"
+    inputs, output = _einsum_explicit(subscripts, operands, context)
+    for i, s in enumerate(inputs):
+        while len(set(s)) < len(s):
+            c = next(c for c in s if s.count(c) > 1)
+            p = s.index(c)
+            q = s.index(c, p + 1)
+            t = operands[i]
+            if t.shape[p] != t.shape[q]:
+                raise ShapeError(f"{context}: operand {i} repeats '{c}' (a diagonal) on axes of sizes {t.shape[p]} "
+                                 f"and {t.shape[q]}; they must be equal")
+            operands[i] = t.diagonal(0, p, q)   # the diagonal becomes the last axis
+            s = s[:p] + s[p + 1:q] + s[q + 1:] + c
+        inputs[i] = s
     sizes = {}
     for s, t in zip(inputs, operands):
         for c, n in zip(s, t.shape):
             if sizes.get(c, 1) not in (1, n) and n != 1:
-                raise ShapeError(f"einsum: letter '{c}' has size {sizes[c]} in one operand and {n} in another "
-                                 f"('{subscripts}' with shapes {', '.join(str(t.shape) for t in operands)})")
+                raise ShapeError(f"{context}: letter '{c}' has size {sizes[c]} in one operand and {n} in another")
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     # A size-1 axis broadcasts against its letter's size elsewhere (as in numpy). Broadcast it
     # explicitly, so that the einsum VJP sees equal sizes and broadcast_to's VJP sums the gradient back.
     operands = [t.broadcast_to(tuple(sizes[c] for c in s)) for s, t in zip(inputs, operands)]
-    if not _:
-        letters = "".join(inputs)
-        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     return apply(R.EINSUM, *operands, subscripts=",".join(inputs) + "->" + output)
 
 
@@ -798,7 +846,8 @@ def concatenate(tensors, axis=0):
     for t in tensors:
         if t.ndim != ndim or any(t.shape[i] != tensors[0].shape[i] for i in range(ndim) if i != axis):
             raise ShapeError(f"concatenate along axis {axis}: shapes {[x.shape for x in tensors]} differ on another axis")
-    return apply(R.CONCATENATE, *tensors, axis=axis)
+    offsets = np.cumsum([0] + [t.shape[axis] for t in tensors]).tolist()
+    return apply(R.CONCATENATE, *tensors, axis=axis, offsets=tuple(offsets))
 
 
 cat = concatenate

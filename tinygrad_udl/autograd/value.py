@@ -17,7 +17,7 @@ import numbers
 
 from . import rules as R
 from .backends import ScalarMath
-from .graph import Node, _mode, run_backward
+from .graph import UNRECORDED, Node, _mode, run_backward
 
 
 def _to_float(data, what="Value"):
@@ -65,6 +65,9 @@ class Value(Node):
         with `create_graph=True` the gradients are Values with graphs of their own (second
         derivatives), and the graph is retained.
         """
+        if self._ctx is UNRECORDED:
+            raise RuntimeError("backward(): this Value was computed under no_grad(), so no graph was recorded and "
+                               "no gradient can reach its inputs. Compute it outside no_grad() to differentiate it.")
         if retain_graph is None:
             retain_graph = create_graph
         seed = Value(grad) if create_graph else _to_float(grad, "backward(grad=...)")
@@ -219,7 +222,7 @@ def _make(rule, data, parents, ctx=None):
     if _mode.enabled:
         out._parents, out._rule, out._ctx = parents, rule, ctx
     else:
-        out._parents, out._rule, out._ctx = (), None, None
+        out._parents, out._rule, out._ctx = (), None, UNRECORDED
     return out
 
 
