@@ -16,6 +16,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .files import atomic_write
 from .training import format_table, markdown_table
 from .zoo.fig7_8 import fig7_8_rows, train_fig7_8
 from .zoo.initialization import variance_propagation, variance_rows
@@ -118,7 +119,8 @@ def reproduce(out_dir="reproduce", only=None, quiet=False, seed=0) -> Path:
         "## All numbers", "", markdown_table(all_rows), "", "## Per model", "", *sections])
     path = out_dir / "REPORT.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report)
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        f.write(report)
     if not quiet:
         print(f"wrote {path}")
     return path

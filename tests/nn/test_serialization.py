@@ -135,3 +135,82 @@ def test_loaded_parameters_do_not_share_memory_with_the_source():
 def test_not_a_dict_is_refused():
     with pytest.raises(nn.StateDictError, match="expected a dict"):
         WithBuffers().load_state_dict([1, 2])
+
+
+# ---- keys: any string round-trips, nested conflicts are refused -----------------------------------
+
+
+@pytest.mark.parametrize("key", ["file", "allow_pickle", "fix_imports", "mmap_mode", "args", "kwds", "compress"])
+def test_keys_named_like_numpy_arguments_round_trip(key, tmp_path):
+    # numpy.savez takes its entries as keyword arguments, so these names used to collide with its own
+    state = {key: np.arange(3.0), "b": np.ones(2, np.int32)}
+    tg.save(state, tmp_path / "k.npz")
+    loaded = tg.load(tmp_path / "k.npz")
+    assert_state_equal(state, loaded)
+
+
+def test_all_numpy_argument_names_together_keep_every_entry(tmp_path):
+    state = {name: np.full(2, i) for i, name in enumerate(["file", "allow_pickle", "fix_imports", "mmap_mode", "b"])}
+    tg.save(state, tmp_path / "k.npz")
+    assert_state_equal(state, tg.load(tmp_path / "k.npz"))
+
+
+keys = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(keys, st.integers(-5, 5), min_size=1, max_size=6))
+def test_any_unicode_keys_round_trip_in_order(tmp_path_factory, entries):
+    state = {key: np.full((2,), value, np.int16) for key, value in entries.items()}
+    path = tmp_path_factory.mktemp("keys") / "k.npz"
+    tg.save(state, path)
+    assert_state_equal(state, tg.load(path))
+
+
+@pytest.mark.parametrize("key, match", [("a\x00b", r"save: key 'a\\x00b'.*NUL"),
+                                        ("a\udc80", r"save: key 'a\\udc80'.*surrogate")])
+def test_keys_that_cannot_be_zip_member_names_are_refused_at_save(key, match, tmp_path):
+    with pytest.raises(tg.SerializationError, match=match):
+        tg.save({key: np.ones(1)}, tmp_path / "k.npz")
+    assert not (tmp_path / "k.npz").exists()
+
+
+def test_the_file_is_an_npz_that_numpy_load_reads(tmp_path):
+    state = {"file": np.arange(4.0).reshape(2, 2), "é.w": np.array(3, np.int64)}
+    tg.save(state, tmp_path / "k.npz")
+    with np.load(tmp_path / "k.npz", allow_pickle=False) as archive:
+        assert [name for name in archive.files if name != tg.serialization.MANIFEST_NAME] == list(state)
+        for key, value in state.items():
+            np.testing.assert_array_equal(archive[key], value)
+
+
+@pytest.mark.parametrize("order", [["a", "a.b"], ["a.b", "a"]])
+def test_nested_load_refuses_a_key_that_is_both_an_entry_and_a_prefix(order, tmp_path):
+    tg.save({key: np.ones(1) for key in order}, tmp_path / "k.npz")
+    assert set(tg.load(tmp_path / "k.npz")) == {"a", "a.b"}  # the flat form is fine
+    with pytest.raises(tg.SerializationError, match="'a' is both an entry and the prefix of 'a.b'"):
+        tg.load(tmp_path / "k.npz", nested=True)
+
+
+def test_nested_load_builds_the_tree(tmp_path):
+    tg.save({"fc1": {"weight": np.ones((2, 2)), "bias": np.zeros(2)}, "step": 3}, tmp_path / "k.npz")
+    tree = tg.load(tmp_path / "k.npz", nested=True)
+    assert list(tree) == ["fc1", "step"] and list(tree["fc1"]) == ["weight", "bias"]
+    assert tree["step"] == 3
+
+
+# ---- files written before the manifest existed ------------------------------------------------------
+
+
+def test_a_file_written_by_the_old_save_still_loads(tmp_path):
+    a, b = WithBuffers(rng=1), WithBuffers(rng=2)
+    with open(tmp_path / "old.npz", "wb") as f:  # what save() did before it wrote a manifest
+        np.savez(f, **a.state_dict())
+    b.load(tmp_path / "old.npz")
+    assert_state_equal(a.state_dict(), b.state_dict())
+
+
+def test_an_old_file_is_still_checked(tmp_path):
+    np.savez(tmp_path / "old.npz", w=np.ones(2), text=np.array(["not a number"]))
+    with pytest.raises(tg.SerializationError, match=r"old.npz, entry 'text'.*dtype <U12"):
+        tg.load(tmp_path / "old.npz")

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor, get_default_dtype
+from ..serialization import MAX_BYTES
 from ..serialization import load as _load_file
 from ..serialization import save as _save_file
 
@@ -375,12 +376,13 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path):
-        """Write `state_dict()` to `path` (.npz; see tinygrad_udl.save)."""
+        """Write `state_dict()` to `path` (.npz, atomically; see tinygrad_udl.save)."""
         _save_file(self.state_dict(), path)
 
-    def load(self, path, strict=True):
-        """Load a file written by `save` into this model (pickled content is refused); returns self."""
-        self.load_state_dict(_load_file(path), strict=strict)
+    def load(self, path, strict=True, max_bytes=MAX_BYTES):
+        """Load a file written by `save` into this model (pickled content, damaged files and files
+        declaring more than `max_bytes` bytes are refused; see tinygrad_udl.load); returns self."""
+        self.load_state_dict(_load_file(path, max_bytes=max_bytes), strict=strict)
         return self
 
     # ---- printing ---------------------------------------------------------------------------------

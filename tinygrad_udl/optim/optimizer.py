@@ -10,9 +10,11 @@
   a parameter whose `.grad` is None is skipped (and gets no state).
 - **State dicts of plain numbers.** `state_dict()` is a nested dict of arrays and numbers only
   (`tinygrad_udl.save` writes it as .npz): hyperparameters per group, parameters referred to by
-  their index in group order, state by that index. `load_state_dict()` checks everything (group
-  count, parameter count, hyperparameter names, state names and shapes) before changing anything,
-  so a mismatch is a clear error, never a partial load.
+  their index in group order, state by that index. Each group also lists `with_state`, the
+  parameters that have state, so that a state dict missing part of its state (an interrupted save)
+  cannot pass for a fresh optimizer's. `load_state_dict()` checks everything (group count,
+  parameter count, hyperparameter names, which state is present, state names and shapes) before
+  changing anything, so a mismatch or a missing part is a clear error, never a partial load.
 """
 from __future__ import annotations
 
@@ -170,13 +172,16 @@ class Optimizer:
 
     def state_dict(self) -> dict:
         """A snapshot of the optimizer as nested dicts of arrays and numbers:
-        `{"param_groups": {"0": {hyper: value, "params": int array}}, "state": {"<index>": {...}},
-        "options": {...}}`; parameters are referred to by their index in group order."""
+        `{"param_groups": {"0": {hyper: value, "params": int array, "with_state": int array}},
+        "state": {"<index>": {...}}, "options": {...}}`; parameters are referred to by their index
+        in group order, and `with_state` lists those of the group that have state."""
         index = {id(p): i for i, p in enumerate(self._params())}
+        stateful = {id(p) for p, s in self.state.items() if s}
         groups = {}
         for g, group in enumerate(self.param_groups):
             entry = {k: v for k, v in group.items() if k != "params"}
             entry["params"] = np.array([index[id(p)] for p in group["params"]], dtype=np.int64)
+            entry["with_state"] = np.array([index[id(p)] for p in group["params"] if id(p) in stateful], dtype=np.int64)
             groups[str(g)] = entry
         state = {str(index[id(p)]): {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
                  for p, s in self.state.items() if s}
@@ -199,8 +204,8 @@ class Optimizer:
                              f"optionally 'options'; found {sorted(tree)})")
         self._check_options(tree.get("options", {}), name)
         params = self._params()
-        groups = self._load_groups(tree["param_groups"], name)
-        state = self._load_state(tree.get("state", {}), params, groups, name)
+        groups, with_state = self._load_groups(tree["param_groups"], name)
+        state = self._load_state(tree.get("state", {}), params, groups, with_state, name)
         for group, loaded in zip(self.param_groups, groups):
             group.clear()
             group.update(loaded)
@@ -217,43 +222,57 @@ class Optimizer:
                                  f"optimizer has {key}={value!r}; construct it with the same convention "
                                  "(e.g. the same style=) before loading")
 
-    def _load_groups(self, saved: dict, name: str) -> list:
+    def _load_groups(self, saved: dict, name: str) -> tuple[list, set]:
+        """The validated groups, and the indices of the parameters whose state the state dict holds."""
         if not isinstance(saved, dict) or sorted(saved, key=_int_key) != [str(i) for i in range(len(saved))]:
             raise ValueError(f"{name}: param_groups must be numbered '0', '1', ...; got {sorted(saved) if isinstance(saved, dict) else saved!r}")
         if len(saved) != len(self.param_groups):
             raise ValueError(f"{name}: the state dict has {len(saved)} parameter group(s), this optimizer has "
                              f"{len(self.param_groups)}; build the optimizer with the same groups")
         first = 0
-        loaded_groups = []
+        loaded_groups, with_state = [], set()
         for g, group in enumerate(self.param_groups):
             entry = saved[str(g)]
+            if not isinstance(entry, dict):
+                raise ValueError(f"{name}: param_groups.{g} must be a dict of hyperparameters, got {type(entry).__name__}")
+            missing = sorted((set(self.defaults) | {"params", "with_state"}) - set(entry))
+            if missing:
+                hint = _OLD_FORMAT if missing == ["with_state"] else ""
+                raise ValueError(f"{name}: group {g} of the state dict is incomplete (missing keys: "
+                                 f"{', '.join(f'param_groups.{g}.{k}' for k in missing)}); it was cut short or saved "
+                                 f"from another optimizer (it has {sorted(entry)}){hint}")
             expected = np.arange(first, first + len(group["params"]))
             first += len(group["params"])
-            indices = np.asarray(entry.get("params", ()))
+            indices = np.asarray(entry["params"])
             if indices.shape != expected.shape or not np.array_equal(indices, expected):
                 raise ValueError(f"{name}: group {g} of the state dict has {indices.size} parameter(s), this "
                                  f"optimizer's group {g} has {len(group['params'])} parameter(s); the models do not match")
-            missing = sorted(set(self.defaults) - set(entry))
-            if missing:
-                raise ValueError(f"{name}: group {g} of the state dict lacks {missing}; it was saved from "
-                                 f"another optimizer (it has {sorted(k for k in entry if k != 'params')})")
+            with_state |= _with_state(entry["with_state"], expected, f"{name}: param_groups.{g}.with_state")
             loaded = {"params": group["params"]}
             for key, value in entry.items():
-                if key != "params":
+                if key not in ("params", "with_state"):
                     loaded[key] = _restore_hyper(value, group.get(key), f"{name}: group {g} '{key}'")
             self._check_group(loaded)
             loaded_groups.append(loaded)
-        return loaded_groups
+        return loaded_groups, with_state
 
-    def _load_state(self, saved: dict, params: list, groups: list, name: str) -> dict:
+    def _load_state(self, saved: dict, params: list, groups: list, with_state: set, name: str) -> dict:
         if not isinstance(saved, dict):
             raise ValueError(f"{name}: 'state' must be a dict of per-parameter states, got {type(saved).__name__}")
         group_of = {id(p): group for group in groups for p in group["params"]}
-        state = {}
-        for key, entry in saved.items():
+        group_number = [g for g, group in enumerate(groups) for _ in group["params"]]
+        for key in saved:
             i = _int_key(key)
             if not 0 <= i < len(params) or str(i) != key:
                 raise ValueError(f"{name}: state for parameter '{key}', but the optimizer has parameters 0..{len(params) - 1}")
+            if i not in with_state:
+                raise ValueError(f"{name}: the state dict has state for parameter {i}, which "
+                                 f"param_groups.{group_number[i]}.with_state does not list; it was edited or mixed "
+                                 "from two checkpoints")
+        self._check_state_present(saved, params, group_of, with_state, name)
+        state = {}
+        for key, entry in saved.items():
+            i = int(key)
             p = params[i]
             template = self._init_state(p, group_of[id(p)])
             if not isinstance(entry, dict) or set(entry) != set(template):
@@ -274,6 +293,20 @@ class Optimizer:
                     restored[k] = type(fresh)(value.item())
             state[p] = restored
         return state
+
+    def _check_state_present(self, saved: dict, params: list, group_of: dict, with_state: set, name: str):
+        """Every parameter listed in `with_state` has all its state: otherwise an interrupted save
+        (the state is written last) would load as a silently restarted optimizer."""
+        missing = []
+        for i in sorted(with_state):
+            entry = saved.get(str(i), {})
+            present = entry if isinstance(entry, dict) else {}
+            template = self._init_state(params[i], group_of[id(params[i])])
+            missing += [f"state.{i}.{k}" for k in sorted(template) if k not in present]
+        if missing:
+            raise ValueError(f"{name}: the state dict is incomplete (missing keys: {', '.join(missing)}); it was cut "
+                             "short (an interrupted save?) or edited. Load a complete checkpoint, or do not load this one "
+                             "(the optimizer then starts afresh)")
 
     def __repr__(self):
         options = ", ".join(f"{k}={v!r}" for k, v in self._options().items())
@@ -335,6 +368,22 @@ def as_param_list(params, owner: str) -> list:
             raise ValueError(f"{owner}: a Tensor of shape {p.shape} has read-only data; optimizers update "
                              "parameters in place. Give it its own array (Tensor(np.array(...)))")
     return params
+
+
+_OLD_FORMAT = (". State dicts saved before tinygrad_udl recorded with_state lack it: if you know this one is "
+               "complete, set each group's 'with_state' to the indices (as in its 'params') of its parameters that "
+               "have an entry in 'state'")
+
+
+def _with_state(value, indices, where: str) -> set:
+    """A group's `with_state` entry, checked: distinct indices among the group's parameters."""
+    listed = np.asarray(value)
+    valid = listed.ndim == 1 and (listed.size == 0 or listed.dtype.kind in "iu")
+    chosen = listed.tolist() if valid else []
+    if not valid or len(set(chosen)) != len(chosen) or not set(chosen) <= set(indices.tolist()):
+        raise ValueError(f"{where} must list distinct indices of the group's parameters {indices.tolist()}, "
+                         f"got {value!r:.80}")
+    return set(chosen)
 
 
 def _nest(tree: dict) -> dict:

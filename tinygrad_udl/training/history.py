@@ -13,6 +13,8 @@ import json
 import math
 from pathlib import Path
 
+from ..files import atomic_write
+
 
 class History:
     """Rows of per-evaluation metrics plus a few facts about the run (`info`, e.g. early stopping)."""
@@ -75,10 +77,13 @@ class History:
         return {"info": self.info, "rows": self.rows}
 
     def save(self, path) -> Path:
-        """Write the history as JSON (creating the folder); returns the path."""
+        """Write the history as JSON (creating the folder; atomically, so a crash leaves the previous
+        file); returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        text = json.dumps(self.to_dict(), indent=1) + "\n"
+        with atomic_write(path, "w", encoding="utf-8") as f:
+            f.write(text)
         return path
 
     @classmethod

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import atomic_write
+
 COLUMNS = (("model", "model"), ("metric", "metric"), ("book", "book"), ("ours", "ours"),
            ("epochs", "epochs"), ("note", "note"))
 
@@ -75,6 +77,10 @@ def plot_history(history, path, title=None) -> Path:
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        with atomic_write(path, "wb") as f:
+            # writing to a file object, matplotlib cannot see the name: the format comes from the suffix
+            fig.savefig(f, format=path.suffix.lstrip(".") or None, dpi=120)
+    finally:
+        plt.close(fig)
     return path
