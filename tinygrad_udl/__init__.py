@@ -6,7 +6,7 @@ and module-level functions that work on both engines (`tinygrad_udl.sin(x)`).
 """
 from . import allocator  # keeps freed array memory for reuse (see allocator.py); first, before any arrays
 from .autograd.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .autograd.graph import GraphFreedError, enable_grad, is_grad_enabled, no_grad, zero_grad
+from .autograd.graph import GraphFreedError, ModifiedInPlaceError, enable_grad, is_grad_enabled, no_grad, zero_grad
 from .autograd.tensor import (ShapeError, Tensor, arange, cat, concatenate, default_rng, dot, einsum, eye, full,
                               full_like, get_default_dtype, linspace, manual_seed, matmul, maximum, minimum, one_hot,
                               ones, ones_like, outer, rand, rand_like, randn, randn_like, set_default_dtype, split,
@@ -17,6 +17,7 @@ from .serialization import SerializationError, load, save
 from .gradcheck import GradcheckError, GradcheckReport, check_module, gradcheck
 from .viz import draw_graph, record_modules, trace_backward
 from .viz import save as save_graph  # `save` is the state-dict save
-from . import nn, optim
+from . import distributions, linalg, nn, optim
+from .nn.utils import functional_call, parameters_to_vector, vector_to_parameters
 
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@
 Layout and conventions (CONVENTIONS.md): row batches (N×D), `Linear.weight` (out, in); losses
 default to PyTorch's reduction="mean" (book reproductions pass "sum"); 0-based class labels.
 """
-from . import functional, init
+from . import functional, init, utils
 from .activation import (CReLU, ELU, GELU, SELU, HardSwish, Heaviside, LeakyReLU, LogSoftmax, PReLU, ReLU, Rect,
                          Sigmoid, SiLU, Sin, Softmax, Softplus, Swish, Tanh)
 from .dropout import Dropout, Dropout1d, Dropout2d
@@ -26,3 +26,4 @@ from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .gnn import GCNConv, GraphAttention
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, Upsample
+from .utils import functional_call, parameters_to_vector, vector_to_parameters, vector_to_tensors
