@@ -170,3 +170,58 @@ def test_the_backward_of_a_concatenation_does_not_scan_the_inputs_per_edge(monke
     xs = [Tensor(np.ones(2), requires_grad=True) for _ in range(200)]
     tg.concatenate(xs).sum().backward()
     assert len(touched) == 0
+
+
+# ---- in-place changes between forward and backward ------------------------------------------------
+
+
+def test_an_in_place_change_after_the_forward_pass_is_refused_naming_the_op():
+    x = Tensor([1.0, 2.0], label="x")
+    w = Tensor([3.0, 4.0], requires_grad=True, label="w")
+    loss = (w * x).sum()
+    x.mul_(100)                      # x needs no grad: allowed, and its version moves on
+    with pytest.raises(tg.ModifiedInPlaceError, match=r"'mul'.*'w', 'x'"):
+        loss.backward()
+
+
+def test_an_optimizer_step_between_forward_and_backward_is_refused():
+    layer = nn.Linear(2, 1, dtype=np.float64, rng=0)
+    opt = tg.optim.SGD(layer.parameters(), lr=0.1)
+    loss = layer(Tensor(np.ones((3, 2)))).sum()
+    loss.backward(retain_graph=True)
+    opt.step()                       # the weights the graph recorded are gone
+    with pytest.raises(tg.ModifiedInPlaceError, match="optimizer step"):
+        loss.backward()
+
+
+def test_changes_before_the_forward_pass_and_after_backward_are_fine():
+    x = Tensor([1.0, 2.0])
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    x.add_(1)
+    (w * x).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 3.0])
+    with tg.no_grad():
+        w.add_(w.grad, alpha=-0.5).clamp_(min=1.9)
+    np.testing.assert_array_equal(w.numpy(), [2.0, 2.5])
+
+
+def test_in_place_ops_on_a_tensor_that_requires_grad_are_refused_outside_no_grad():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"zero_\(\): the tensor requires grad"):
+        w.zero_()
+    with tg.no_grad():
+        w.zero_().fill_(3.0).mul_(2.0).copy_(np.array([5.0, 6.0]))
+    np.testing.assert_array_equal(w.numpy(), [5.0, 6.0])
+    y = w * 2
+    with pytest.raises(RuntimeError, match="requires grad"), tg.no_grad():
+        y.add_(1)                    # a recorded result: part of a graph even under no_grad
+
+
+def test_raw_writes_to_data_are_not_tracked_as_in_pytorch():
+    """Documented limit: `.data` bypasses the version counter (PyTorch's `.data` does too)."""
+    x = Tensor([1.0, 2.0])
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    loss = (w * x).sum()
+    x.data[0] = 100.0
+    loss.backward()                  # no error: the gradient uses the new value
+    np.testing.assert_array_equal(w.grad.numpy(), [100.0, 2.0])

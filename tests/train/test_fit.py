@@ -3,6 +3,8 @@
 Oracles: hand-written numpy (gradients of the least-squares loss, eq. 6.7, and of the L2 penalty,
 eq. 9.5; the cross-entropy of eq. 5.24), and counting.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -165,6 +167,26 @@ def test_divergence_is_reported_with_the_step():
     with pytest.raises(TrainingDiverged, match="at step [0-9]+.*Lower the learning rate"):
         fit(model, SGD(model.parameters(), lr=1e3), (x, 1e3 * y), loss_fn=mse_loss, error_fn=None, steps=200,
             batch_size=10)
+
+
+def test_a_diverged_run_leaves_the_model_with_its_last_finite_weights():
+    """Full-batch SGD on MSE, replayed by hand (w <- w - lr * 2/N X^T (Xw + b - y)): fit must hand
+    back the last weights of that sequence that are finite, not the NaN of the bad update."""
+    x, y = _regression_data(10)
+    y = 1e3 * y
+    model = _linear()
+    w, b = model.weight.data.copy(), model.bias.data.copy()
+    with pytest.raises(TrainingDiverged, match=r"last finite weights again \(those after step (\d+)\)") as info:
+        fit(model, SGD(model.parameters(), lr=1e3), (x, y), loss_fn=mse_loss, error_fn=None, steps=200,
+            batch_size=10)
+    kept = int(re.search(r"those after step (\d+)", str(info.value)).group(1))
+    with np.errstate(all="ignore"):
+        for _ in range(kept):
+            r = x @ w.T + b - y
+            w, b = w - 1e3 * 2 / len(x) * r.T @ x, b - 1e3 * 2 / len(x) * r.sum(axis=0)
+    assert np.isfinite(model.weight.data).all() and np.isfinite(model.bias.data).all()
+    np.testing.assert_allclose(model.weight.data, w, rtol=1e-9)
+    np.testing.assert_allclose(model.bias.data, b, rtol=1e-9)
 
 
 class _Classifier(Module):

@@ -76,6 +76,8 @@ class Node:
     - `_parents`, `_rule`, `_ctx`: the inputs, primitive and parameters of the call that made it;
     - `_hooks` (functions applied to its gradient, or None) and `_run_hooks(g)`;
     - `_retains_grad` (a non-leaf keeps `.grad`) and `_accumulate_grad(g)`;
+    - `_version` (bumped by each in-place write through the library) and `_saved_version` (the
+      versions of its inputs and itself when it was recorded, or None: nothing to check);
     - `_raw_ops` / `_node_ops`: the namespaces its VJPs run on without / with create_graph.
 
     Code outside the engine (drawings, the gradient checker) reads a node through the public,
@@ -87,6 +89,8 @@ class Node:
     # Plain attributes, not methods, because the backward driver reads them once per node.
     _raw_ops = None
     _node_ops = None
+    _version = 0
+    _saved_version = None
     data: object
     requires_grad: bool
     _hooks: list | None
@@ -165,6 +169,30 @@ def toposort(roots) -> list:
 
 class GraphFreedError(RuntimeError):
     """backward() through a graph that an earlier backward() released."""
+
+
+class ModifiedInPlaceError(RuntimeError):
+    """backward() through a node whose inputs or output were changed in place after the forward pass."""
+
+
+def version_sum(nodes):
+    """The sum of the nodes' version counters. Counters only grow, so the sum over a node's inputs
+    changes exactly when one of them was written in place: one number per node records all of them."""
+    if len(nodes) == 1:
+        return nodes[0]._version
+    if len(nodes) == 2:
+        return nodes[0]._version + nodes[1]._version
+    return sum(t._version for t in nodes)
+
+
+def _check_versions(node, rule):
+    if node._version + version_sum(node._parents) != node._saved_version:
+        names = ", ".join(repr(p.label) if p.label else f"input {i}" for i, p in enumerate(node._parents))
+        raise ModifiedInPlaceError(
+            f"backward() through '{rule.name}': one of its inputs ({names}) or its output was changed in place "
+            "(add_, zero_, copy_, an optimizer step, load_state_dict, ...) after the forward pass, so the "
+            "gradient would be computed from the new values. Run the forward pass again after the change, or make "
+            "the change after backward(). (Writes to `.data` itself are not tracked: see docs/reliability.md.)")
 
 
 def zero_grad(nodes):
@@ -272,6 +300,8 @@ def _sweep(roots, seeds, retain_graph, create_graph, inputs):
                     "backward(). Pass retain_graph=True to the first call if you need to go through the "
                     "graph again, or recompute the forward pass.")
             parents = node._parents
+            if node._saved_version is not None:
+                _check_versions(node, rule)
             if create_graph:
                 ops, out, args = node._node_ops, node, parents
             else:

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import rules as R
 from .backends import ArrayMath, broadcast_axes, reduced_shape
-from .graph import Node, _mode, run_backward
+from .graph import Node, _mode, run_backward, version_sum
 from .value import Value
 
 _default_dtype = np.dtype(np.float32)
@@ -83,7 +83,8 @@ class Tensor(Node):
     """`Tensor(data, requires_grad=False, dtype=None, label=None)`: an n-d array that records the
     operations made with it, for reverse-mode differentiation (`backward()`, `.grad`)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_hooks", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "label", "_hooks", "_retains_grad", "_version", "_saved_version",
+                 "__weakref__")
     _raw_ops = ArrayMath
     _cleared_grad = None
     __array_priority__ = 100  # ndarray (op) Tensor defers to Tensor's reflected operators
@@ -95,6 +96,7 @@ class Tensor(Node):
         self._parents, self._rule, self._ctx = (), None, None
         self._hooks = None
         self._retains_grad = False
+        self._version, self._saved_version = 0, None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_()
@@ -109,6 +111,7 @@ class Tensor(Node):
         t._parents, t._rule, t._ctx = (), None, None
         t._hooks = None
         t._retains_grad = False
+        t._version, t._saved_version = 0, None
         t.requires_grad = requires_grad
         return t
 
@@ -255,6 +258,44 @@ class Tensor(Node):
                 return grad  # it may carry a graph of its own (double-VJP tricks)
             seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
         return Tensor._wrap(seed) if as_tensor else seed
+
+    # ---- in place (PyTorch's trailing underscore) -------------------------------------------------
+
+    def _write(self, op, write):
+        """Change the data in place and bump the version counter, so that a graph recorded with the
+        old values refuses to run backward (graph.ModifiedInPlaceError). Refused where the change
+        would be recorded into a graph: on a tensor that requires grad, outside no_grad()."""
+        if self.requires_grad and (self._rule is not None or _mode.enabled):
+            raise RuntimeError(f"{op}(): the tensor requires grad, so changing it in place would corrupt the graph "
+                               "that records it. Update parameters inside `with no_grad():`, or build a new tensor.")
+        if not self.data.flags.writeable:
+            raise ValueError(f"{op}(): the tensor's data is read-only (a gradient array is shared between "
+                             "tensors); assign a new tensor instead")
+        write(self.data)
+        self._version += 1
+        return self
+
+    def zero_(self):
+        return self._write("zero_", lambda a: a.fill(0))
+
+    def fill_(self, value):
+        return self._write("fill_", lambda a: a.fill(_raw(value)))
+
+    def add_(self, other, alpha=1):
+        return self._write("add_", lambda a: np.add(a, alpha * _raw(other), out=a, casting="same_kind"))
+
+    def mul_(self, other):
+        return self._write("mul_", lambda a: np.multiply(a, _raw(other), out=a, casting="same_kind"))
+
+    def copy_(self, src):
+        return self._write("copy_", lambda a: np.copyto(a, _raw(src), casting="same_kind"))
+
+    def clamp_(self, min=None, max=None):
+        return self._write("clamp_", lambda a: np.clip(a, min, max, out=a))
+
+    def _bump_version(self):
+        """For library code that writes `.data` in place directly (optimizer steps, init, loading)."""
+        self._version += 1
 
     # ---- arithmetic -------------------------------------------------------------------------------
 
@@ -606,12 +647,15 @@ def apply(rule, *inputs, **params):
     out.label = None
     out._hooks = None
     out._retains_grad = False
+    out._version = 0
     if _mode.enabled:
         for t in inputs:
             if t.requires_grad:
                 out._parents, out._rule, out._ctx = inputs, rule, params or None
+                out._saved_version = version_sum(inputs)   # backward checks it against the versions then
                 out.requires_grad = True
                 return out
+    out._saved_version = None
     out._parents, out._rule, out._ctx = (), None, None
     out.requires_grad = False
     return out

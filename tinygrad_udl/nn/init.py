@@ -56,6 +56,7 @@ def _fill(tensor, values):
         raise TypeError(f"init: the tensor has dtype {tensor.dtype}; only floating-point tensors are initialised")
     with no_grad():
         tensor.data[...] = values
+    tensor._bump_version()
     return tensor
 
 

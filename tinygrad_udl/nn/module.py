@@ -371,6 +371,7 @@ class Module:
         for module, name, kind, array in updates:
             if kind == "parameter":
                 module._parameters[name].data = array
+                module._parameters[name]._bump_version()
             else:
                 module._buffers[name] = array
         return IncompatibleKeys(missing, unexpected)

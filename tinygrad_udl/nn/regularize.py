@@ -117,12 +117,14 @@ class WeightNoise:
             for p in params:
                 self._saved.append((p, p.data.copy()))
                 p.data[...] = p.data + generator.normal(0.0, std, p.shape).astype(p.dtype)
+                p._bump_version()
 
     def restore(self):
         """Put the original weights back (idempotent)."""
         with no_grad():
             for p, original in self._saved:
                 p.data[...] = original
+                p._bump_version()
         self._saved = []
 
     def __enter__(self):

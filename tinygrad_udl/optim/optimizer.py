@@ -143,6 +143,7 @@ class Optimizer:
                     raise ValueError(f"{self._name()}.step(): a parameter of shape {p.shape} (label {p.label!r}) "
                                      f"has a gradient of shape {grad.shape}; they must match")
                 self._update(p, grad, group)
+                p._bump_version()   # a graph recorded with the old value must not run backward
 
     def _state(self, p, group):
         """`(state, is_new)`: the parameter's state, created by `_init_state` at its first update."""

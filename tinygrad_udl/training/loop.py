@@ -31,7 +31,27 @@ from .metrics import classification_error
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became inf or NaN: the learning rate is usually too large."""
+    """The loss became inf or NaN: the learning rate is usually too large. `fit` has restored the
+    model's last finite weights before raising (see `_LastFiniteWeights`)."""
+
+
+class _LastFiniteWeights:
+    """The model's parameters and buffers as they were before the latest update, kept while they
+    are finite: what a diverged run hands back, instead of the NaN weights of the bad update.
+    (A copy per step: cheap next to a step of the book's models, and the price of not losing a run.)"""
+
+    def __init__(self, model):
+        self.model = model
+        self.state = model.state_dict()   # copies
+        self.step = 0
+
+    def save(self, step):
+        state = self.model.state_dict()
+        if all(np.isfinite(a).all() for a in state.values() if a.dtype.kind == "f"):
+            self.state, self.step = state, step
+
+    def restore(self):
+        self.model.load_state_dict(self.state)
 
 
 def _quiet_overflow():
@@ -137,6 +157,7 @@ def fit(model, optimizer, train, *, loss_fn, test=None, val=None, error_fn=class
     running = _RunningMetrics()
     step, epoch, stopped = 0, 0, False
     checked_rows = []  # indices of the history rows early stopping has seen, in order
+    last_finite = _LastFiniteWeights(model)
     try:
         while step < total_steps and not stopped:
             epoch += 1
@@ -145,9 +166,10 @@ def fit(model, optimizer, train, *, loss_fn, test=None, val=None, error_fn=class
                 if augment is not None:
                     xb = augment(xb, augment_rng)
                 xb, yb = _cast(xb, dtype), _cast(yb, dtype)
+                last_finite.save(step)
                 output, loss = _step(model, optimizer, loss_fn, penalty, xb, yb)
                 step += 1
-                _check_finite(loss, step)
+                _check_finite(loss, step, last_finite)
                 running.add(loss, None if error_fn is None else error_fn(output, yb))
                 bar.update(1)
                 if step % 10 == 0 or step == total_steps:
@@ -256,10 +278,13 @@ def _step(model, optimizer, loss_fn, penalty, xb, yb):
     return evaluated["output"], _scalar(evaluated["loss"])
 
 
-def _check_finite(loss, step):
+def _check_finite(loss, step, last_finite):
     if not math.isfinite(loss):
+        last_finite.restore()
         raise TrainingDiverged(f"fit: the training loss is {loss} at step {step}; the run diverged. "
-                               "Lower the learning rate (--lr) or check the data for inf/NaN.")
+                               "Lower the learning rate (--lr) or check the data for inf/NaN. The model holds its "
+                               f"last finite weights again (those after step {last_finite.step}); the optimizer's "
+                               "state is not restored: make a new optimizer before training on.")
 
 
 def _learning_rate(optimizer):
