@@ -18,8 +18,8 @@ from pathlib import Path
 
 from .files import atomic_write
 from .training import format_table, markdown_table
-from .zoo.fig7_8 import fig7_8_rows, train_fig7_8
-from .zoo.initialization import variance_propagation, variance_rows
+from .zoo.supervised.fig7_8 import fig7_8_rows, train_fig7_8
+from .zoo.supervised.initialization import variance_propagation, variance_rows
 from .zoo.registry import registry
 from .zoo.runner import run
 

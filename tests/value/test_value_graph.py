@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tinygrad_udl import GraphFreedError, Value, no_grad, zero_grad
 from tinygrad_udl.autograd.graph import toposort
 from tinygrad_udl.zoo import ScalarMLP, toy_domega0_closed_form, toy_model
-from tinygrad_udl.zoo.toy import TOY_DATA, TOY_PARAMETERS
+from tinygrad_udl.zoo.supervised.toy import TOY_DATA, TOY_PARAMETERS
 
 from .fd import central_difference
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tinygrad_udl import GraphFreedError, Tensor, Value
 from tinygrad_udl.viz import trace_backward
 from tinygrad_udl.zoo import toy_model
-from tinygrad_udl.zoo.toy import TOY_PARAMETERS
+from tinygrad_udl.zoo.supervised.toy import TOY_PARAMETERS
 
 from .test_draw_toy import check_snapshot
 from .toy_closed_form import BACKWARD_1, PARAMETERS, toy_closed_form

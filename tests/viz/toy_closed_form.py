@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_udl.zoo.toy import TOY_DATA, TOY_PARAMETERS
+from tinygrad_udl.zoo.supervised.toy import TOY_DATA, TOY_PARAMETERS
 
 
 def toy_closed_form(params=None, x=None, y=None):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tinygrad_udl.zoo import layer_variances, train_fig7_8, variance_propagation, variance_rows
-from tinygrad_udl.zoo.fig7_8 import fig7_8_rows
+from tinygrad_udl.zoo.supervised.fig7_8 import fig7_8_rows
 
 
 def relu(z):

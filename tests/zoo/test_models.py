@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 
 from tinygrad_udl import Tensor
 from tinygrad_udl.gradcheck import check_module
-from tinygrad_udl.zoo.deep import DeepNetwork
-from tinygrad_udl.zoo.heads import BinaryClassifier, GaussianRegression, MulticlassClassifier
-from tinygrad_udl.zoo.linear_regression import LinearRegression
-from tinygrad_udl.zoo.mnist1d_cnn import MNIST1DCNN, MNIST1DFullyConnected
-from tinygrad_udl.zoo.mnist1d_mlp import MNIST1DMLP
+from tinygrad_udl.zoo.supervised.deep import DeepNetwork
+from tinygrad_udl.zoo.supervised.heads import BinaryClassifier, GaussianRegression, MulticlassClassifier
+from tinygrad_udl.zoo.supervised.linear_regression import LinearRegression
+from tinygrad_udl.zoo.supervised.mnist1d_cnn import MNIST1DCNN, MNIST1DFullyConnected
+from tinygrad_udl.zoo.supervised.mnist1d_mlp import MNIST1DMLP
 from tinygrad_udl.zoo.registry import registry
-from tinygrad_udl.zoo.resnet import ResidualBlock1d, ResNet1D
-from tinygrad_udl.zoo.shallow import ShallowNetwork
-from tinygrad_udl.zoo.unet import UNet1d
+from tinygrad_udl.zoo.supervised.resnet import ResidualBlock1d, ResNet1D
+from tinygrad_udl.zoo.supervised.shallow import ShallowNetwork
+from tinygrad_udl.zoo.supervised.unet import UNet1d
 
 # ---- parameter counts printed in the book ---------------------------------------------------------------
 
@@ -277,3 +277,15 @@ def test_state_dicts_load_into_the_equivalent_pytorch_models():
                 expected = theirs(torch.from_numpy(x)).numpy()
             np.testing.assert_allclose(ours(Tensor(x)).data, expected, rtol=1e-4, atol=1e-5,
                                        err_msg=f"{type(ours).__name__} ({mode} mode)")
+
+
+def test_the_zoo_is_split_by_the_books_parts_and_old_import_paths_still_work():
+    import importlib
+
+    from tinygrad_udl import zoo
+    registry_module = importlib.import_module("tinygrad_udl.zoo.registry")
+    for name in ("toy", "mnist1d_cnn", "resnet"):
+        old = importlib.import_module(f"tinygrad_udl.zoo.{name}")
+        assert old is importlib.import_module(f"tinygrad_udl.zoo.supervised.{name}")
+    assert registry_module.PARTS[0] == "supervised"
+    assert [e.name for e in zoo.registry().values()][:2] == ["linear-regression", "shallow"]

@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tinygrad_udl.zoo.linear_regression import closed_form
+from tinygrad_udl.zoo.supervised.linear_regression import closed_form
 from tinygrad_udl.zoo.registry import registry
 from tinygrad_udl.zoo.runner import run
 

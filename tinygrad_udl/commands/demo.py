@@ -20,7 +20,7 @@ from ..gradcheck import check_module, gradcheck
 from ..reproduce import demo_training
 from ..viz import GraphvizNotFoundError
 from .examples import write_toy_outputs
-from ..zoo.toy import TOY_PARAMETERS, toy_domega0_closed_form, toy_model
+from ..zoo.supervised.toy import TOY_PARAMETERS, toy_domega0_closed_form, toy_model
 
 
 def register(subparsers):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pathlib
 
-from ..zoo.toy import toy_model
+from ..zoo.supervised.toy import toy_model
 from ..viz import draw_graph, save, trace_backward
 
 

@@ -21,7 +21,7 @@ from ..data import (load_mnist1d, make_linear_1d, make_moons, make_quasi_sinusoi
                     quasi_sinusoid)
 from ..nn.loss import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from ..training.metrics import binary_error, classification_error
-from .heads import GaussianRegression
+from .supervised.heads import GaussianRegression
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ The 1-3-1 network of eq. 3.1 (y = φ_0 + Σ_{d=1}^{3} φ_d a[θ_d0 + θ_d1 x]) i
 """
 from __future__ import annotations
 
-from ..nn.activation import ReLU
+from ...nn.activation import ReLU
 from .deep import DeepNetwork
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from ..autograd.value import Value
+from ...autograd.value import Value
 
 
 class ScalarLayer:

@@ -12,11 +12,11 @@ network with the same hidden-unit counts (285, 135, 60) reaches ~40 % (fig. 10.8
 """
 from __future__ import annotations
 
-from ..nn.activation import ReLU
-from ..nn.conv import Conv1d
-from ..nn.linear import Flatten, Linear
-from ..nn.module import Sequential
-from ..checks import as_generator
+from ...nn.activation import ReLU
+from ...nn.conv import Conv1d
+from ...nn.linear import Flatten, Linear
+from ...nn.module import Sequential
+from ...checks import as_generator
 from ._he import he_init_
 from .deep import DeepNetwork
 from .mnist1d_mlp import MNIST1D_CLASSES, MNIST1D_INPUTS

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn import init
-from ..nn.linear import linear
-from ..nn.module import Module, Parameter, default_float_dtype
-from ..checks import as_generator
+from ...nn import init
+from ...nn.linear import linear
+from ...nn.module import Module, Parameter, default_float_dtype
+from ...checks import as_generator
 
 
 class LinearRegression(Module):

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import nn
-from ..autograd.tensor import Tensor, randn
-from ..checks import as_generator
-from ..data import DataLoader
-from ..optim import SGD, StepLR
+from ... import nn
+from ...autograd.tensor import Tensor, randn
+from ...checks import as_generator
+from ...data import DataLoader
+from ...optim import SGD, StepLR
 
 
 @dataclass

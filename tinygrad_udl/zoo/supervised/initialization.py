@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
-from ..checks import as_generator
-from ..nn.linear import linear
+from ...autograd.tensor import Tensor
+from ...checks import as_generator
+from ...nn.linear import linear
 
 FIG_7_7_SIGMA2 = (0.001, 0.01, 0.02, 0.1, 1.0)
 STABLE_FACTOR = 10.0  # "stable": the last layer's variance within a factor 10 of the first layer's

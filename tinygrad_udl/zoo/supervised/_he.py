@@ -10,10 +10,10 @@ Batch-norm scales γ start at 1 and offsets δ at 0 (fig. 11.6).
 from __future__ import annotations
 
 
-from ..checks import as_generator
-from ..nn import init
-from ..nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from ..nn.linear import Linear
+from ...checks import as_generator
+from ...nn import init
+from ...nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from ...nn.linear import Linear
 
 _WEIGHTED = (Linear, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d)
 

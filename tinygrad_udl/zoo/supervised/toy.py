@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..autograd.value import Value
+from ...autograd.value import Value
 
 # Parameter and data values of the book's companion notebook for section 7.3 (any values work).
 TOY_PARAMETERS = {"beta0": 1.0, "beta1": 2.0, "beta2": -3.0, "beta3": 0.4,

@@ -20,16 +20,16 @@ once on the test curve of this data set and stated in the registry.
 """
 from __future__ import annotations
 
-from ..nn.activation import ReLU
-from ..nn.dropout import Dropout
-from ..nn.linear import Linear
-from ..nn.module import Module, ModuleList, Sequential
-from ..training import History
-from ..checks import as_generator
+from ...nn.activation import ReLU
+from ...nn.dropout import Dropout
+from ...nn.linear import Linear
+from ...nn.module import Module, ModuleList, Sequential
+from ...training import History
+from ...checks import as_generator
 from ._he import he_init_
 from .mnist1d_mlp import MNIST1D_CLASSES, MNIST1D_INPUTS, MNIST1DMLP
-from .runner import evaluation_row, fit_model, seeds
-from .tasks import Split
+from ..runner import evaluation_row, fit_model, seeds
+from ..tasks import Split
 
 
 class MNIST1DDropoutMLP(Sequential):

@@ -10,10 +10,10 @@ X Ω_kᵀ + β_k; `Linear.weight` is Ω_k (out×in) and `Linear.bias` is β_k.
 """
 from __future__ import annotations
 
-from ..nn.activation import ReLU
-from ..nn.linear import Linear
-from ..nn.module import Sequential
-from ..checks import as_generator
+from ...nn.activation import ReLU
+from ...nn.linear import Linear
+from ...nn.module import Sequential
+from ...checks import as_generator
 from ._he import he_init_
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.graph import no_grad
-from ..autograd.tensor import Tensor
-from ..nn.loss import binary_cross_entropy_with_logits, cross_entropy, gaussian_nll_loss
+from ...autograd.graph import no_grad
+from ...autograd.tensor import Tensor
+from ...nn.loss import binary_cross_entropy_with_logits, cross_entropy, gaussian_nll_loss
 from .deep import DeepNetwork
 
 

@@ -12,12 +12,12 @@ The book trains no U-Net; the synthetic task (`tasks.make_pulses_1d`), the sizes
 """
 from __future__ import annotations
 
-from ..autograd.tensor import concatenate
-from ..nn.activation import ReLU
-from ..nn.conv import Conv1d, ConvTranspose1d
-from ..nn.module import Module, ModuleList, Sequential
-from ..nn.pooling import max_pool1d
-from ..checks import as_generator
+from ...autograd.tensor import concatenate
+from ...nn.activation import ReLU
+from ...nn.conv import Conv1d, ConvTranspose1d
+from ...nn.module import Module, ModuleList, Sequential
+from ...nn.pooling import max_pool1d
+from ...checks import as_generator
 from ._he import he_init_
 
 

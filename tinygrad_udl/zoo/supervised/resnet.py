@@ -20,15 +20,15 @@ sizes and the training (Adam, section 6.4) are ours.
 """
 from __future__ import annotations
 
-from ..data import DataLoader
-from ..nn.conv import Conv1d
-from ..nn.linear import Linear
-from ..nn.module import Module, Sequential
-from ..nn.normalization import BatchNorm1d, calibrate_batchnorm
-from ..checks import as_generator
+from ...data import DataLoader
+from ...nn.conv import Conv1d
+from ...nn.linear import Linear
+from ...nn.module import Module, Sequential
+from ...nn.normalization import BatchNorm1d, calibrate_batchnorm
+from ...checks import as_generator
 from ._he import he_init_
 from .mnist1d_mlp import MNIST1D_CLASSES
-from .runner import evaluation_row, train_model
+from ..runner import evaluation_row, train_model
 
 
 class ResidualBlock1d(Module):
