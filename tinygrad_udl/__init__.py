@@ -12,6 +12,7 @@ from .autograd.tensor import (ShapeError, Tensor, arange, cat, concatenate, defa
                               ones, ones_like, outer, rand, rand_like, randn, randn_like, set_default_dtype, split,
                               stack, tensor, uniform, where, zeros, zeros_like)
 from .autograd.value import Value
+from .autograd.array_ops import *  # noqa: F401,F403  (cumsum, sort, topk, take_along_axis, ...)
 from .ops import *  # noqa: F401,F403  (exp, log, sin, ... for Values and Tensors alike)
 from .serialization import SerializationError, load, save
 from .gradcheck import GradcheckError, GradcheckReport, check_module, gradcheck

@@ -23,6 +23,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import special
 
 import tinygrad_udl as tg
+from tinygrad_udl.autograd import array_ops as A
 
 F64 = np.float64
 
@@ -300,6 +301,107 @@ def where_args(draw):
     return (draw(array(shapes[0])), draw(array(shapes[1]))), {"cond": draw(hnp.arrays(np.bool_, shapes[2]))}
 
 
+# ---- array operations (tinygrad_udl/autograd/array_ops.py) -----------------------------------------
+
+
+@st.composite
+def scan_args(draw, elements=None, unique=False):
+    """One array of 1-3 dims and an axis (None: the flattened array, numpy's rule for scans and sorts)."""
+    x = draw(array(draw(SHAPES_1D_UP), elements, unique))
+    return (x,), {"axis": draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))}
+
+
+@st.composite
+def diagonal_args(draw):
+    """Two distinct axes (negative allowed) of a 2-3 dim array, and an offset (past the edge too:
+    an empty diagonal)."""
+    x = draw(array(draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=4))))
+    axis1, axis2 = draw(st.lists(st.integers(0, x.ndim - 1), min_size=2, max_size=2, unique=True))
+    return (x,), {"offset": draw(st.integers(-3, 3)), "axis1": axis1 - x.ndim * draw(st.integers(0, 1)),
+                  "axis2": axis2 - x.ndim * draw(st.integers(0, 1))}
+
+
+@st.composite
+def diag_args(draw):
+    x = draw(array(draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4))))
+    return (x,), {"k": draw(st.integers(-2, 2))}
+
+
+@st.composite
+def einsum_general(draw):
+    """Random valid subscripts over the letters 'abc': letters repeated within an operand
+    (diagonals), '...' (broadcast axes: fewer of them in some operands, size 1 against n), and an
+    implicit or explicit output."""
+    sizes = {c: draw(st.integers(1, 3)) for c in "abc"}
+    broadcast = draw(st.lists(st.integers(1, 3), max_size=2))   # the sizes '...' stands for
+    terms, shapes = [], []
+    for _ in range(draw(st.integers(1, 3))):
+        term = "".join(draw(st.lists(st.sampled_from("abc"), max_size=3)))
+        shape = [sizes[c] for c in term]
+        if broadcast and draw(st.booleans()):
+            k = draw(st.integers(0, len(broadcast)))
+            at = draw(st.integers(0, len(term)))
+            term = term[:at] + "..." + term[at:]
+            shape[at:at] = [draw(st.sampled_from([1, n])) for n in broadcast[len(broadcast) - k:]]
+        terms.append(term)
+        shapes.append(tuple(shape))
+    subscripts = ",".join(terms)
+    if draw(st.booleans()):   # explicit output: some of the letters, in any order, and '...' if any operand has it
+        used = sorted(set(subscripts) - set(",."))
+        output = "".join(draw(st.permutations(used))[:draw(st.integers(0, len(used)))])
+        if "..." in subscripts:
+            at = draw(st.integers(0, len(output)))
+            output = output[:at] + "..." + output[at:]
+        subscripts += "->" + output
+    return tuple(draw(array(shape)) for shape in shapes), {"subscripts": subscripts}
+
+
+@st.composite
+def topk_args(draw):
+    (x,), params = draw(scan_args(grid(-3, 3), unique=True))
+    n = x.size if params["axis"] is None else x.shape[params["axis"]]
+    return (x,), {**params, "k": draw(st.integers(0, n)), "largest": draw(st.booleans())}
+
+
+def topk_ref(x, axis, k, largest):
+    if axis is None:
+        x, axis = x.ravel(), 0
+    ordered = -np.sort(-x, axis=axis) if largest else np.sort(x, axis=axis)
+    return np.take(ordered, np.arange(k), axis=axis)
+
+
+@st.composite
+def take_along_axis_args(draw):
+    """Indices with repeats (their gradients add up), negative ones, and size-1 axes that broadcast."""
+    x = draw(array(draw(SHAPES_1D_UP)))
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    if axis is None:
+        n, shape = x.size, (draw(st.integers(1, 4)),)
+    else:
+        n = x.shape[axis]
+        shape = tuple(draw(st.integers(1, 4)) if d == axis % x.ndim else draw(st.sampled_from([1, m]))
+                      for d, m in enumerate(x.shape))
+    return (x,), {"indices": draw(hnp.arrays(np.int64, shape, elements=st.integers(-n, n - 1))), "axis": axis}
+
+
+@st.composite
+def roll_args(draw):
+    """One shift for the flattened array, for one axis, or for several axes (repeats add up)."""
+    x = draw(array(draw(SHAPES_1D_UP)))
+    shifts = st.integers(-5, 5)
+    axis = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1),
+                          st.lists(st.integers(-x.ndim, x.ndim - 1), min_size=1, max_size=3).map(tuple)))
+    if isinstance(axis, tuple) and draw(st.booleans()):
+        return (x,), {"shift": tuple(draw(shifts) for _ in axis), "axis": axis}
+    return (x,), {"shift": draw(shifts), "axis": axis}
+
+
+@st.composite
+def searchsorted_args(draw):
+    a = np.sort(draw(array((draw(st.integers(1, 6)),), grid(-3, 3))))   # repeats allowed: left and right differ
+    v = draw(array(draw(SHAPES), grid(-3.5, 3.5, step=0.5)))
+    return (a, v), {"side": draw(st.sampled_from(["left", "right"]))}
+
 # ---- references that numpy / scipy do not name ----------------------------------------------------
 
 
@@ -453,6 +555,31 @@ OPS = [
     OpInfo("getitem_int_list", lambda x, index: x[index], lambda x, index: x[np.array(index)], int_list_index_args()),
     OpInfo("getitem_bool_mask", lambda x, index: x[index], lambda x, index: x[index], bool_mask_args()),
     OpInfo("getitem_bool_tensor", lambda x, index: x[tg.Tensor(index)], lambda x, index: x[index], bool_mask_args()),
+    # -- array operations (array_ops.py) --
+    OpInfo("cumsum", lambda x, axis: x.cumsum(axis), lambda x, axis: np.cumsum(x, axis=axis), scan_args()),
+    OpInfo("cumprod", lambda x, axis: A.cumprod(x, axis), lambda x, axis: np.cumprod(x, axis=axis),
+           scan_args(st.one_of(st.just(0.0), reals(-2, 2)))),   # zeros on purpose: no division by x
+    OpInfo("diagonal", lambda x, offset, axis1, axis2: x.diagonal(offset, axis1, axis2), np.diagonal, diagonal_args()),
+    OpInfo("diag", lambda x, k: A.diag(x, k), lambda x, k: np.diag(x, k), diag_args()),
+    OpInfo("trace", lambda x, offset, axis1, axis2: x.trace(offset, axis1, axis2),
+           lambda x, offset, axis1, axis2: np.trace(x, offset, axis1, axis2), diagonal_args()),
+    OpInfo("einsum_diagonal_ellipsis", lambda *xs, subscripts: tg.einsum(subscripts, *xs),
+           lambda *xs, subscripts: np.einsum(subscripts, *xs), einsum_general()),
+    OpInfo("sort", lambda x, axis: A.sort(x, axis), lambda x, axis: np.sort(x, axis=axis),
+           scan_args(grid(-3, 3), unique=True)),
+    OpInfo("topk", lambda x, axis, k, largest: A.topk(x, k, axis, largest)[0], topk_ref, topk_args()),
+    OpInfo("argsort", lambda x, axis: x.argsort(axis), lambda x, axis: np.argsort(x, axis=axis),
+           scan_args(grid(-3, 3), unique=True), grad=False),
+    OpInfo("take_along_axis", lambda x, indices, axis: A.take_along_axis(x, indices, axis), np.take_along_axis,
+           take_along_axis_args()),
+    OpInfo("roll", lambda x, shift, axis: A.roll(x, shift, axis), np.roll, roll_args()),
+    OpInfo("logaddexp", lambda x, y: A.logaddexp(x, y), np.logaddexp, broadcast_pair()),
+    OpInfo("floor", lambda x: A.floor(x), np.floor, unary(), grad=False),
+    OpInfo("ceil", lambda x: A.ceil(x), np.ceil, unary(), grad=False),
+    OpInfo("round", lambda x, decimals: x.round(decimals), lambda x, decimals: np.round(x, decimals),
+           unary(decimals=st.integers(0, 2)), grad=False),
+    OpInfo("searchsorted", lambda a, v, side: a.searchsorted(v, side), lambda a, v, side: np.searchsorted(a, v, side),
+           searchsorted_args(), grad=False),
 ]
 
 BY_NAME = {op.name: op for op in OPS}

@@ -332,6 +332,8 @@ def _einsum_vjp(o, g, out, xs, subscripts, index):
     return grad
 
 
-# `subscripts` is normalised by tensor.einsum to the explicit form "ij,jk->ik".
+# `subscripts` is normalised by tensor.einsum to the explicit form "ij,jk->ik", without '...' and
+# without a letter twice in one operand (diagonals are taken first): the VJP's einsum has `target`
+# as its output, which must not repeat a letter.
 EINSUM = primitive("einsum", lambda o, *xs, subscripts: o.einsum(subscripts, *xs), _einsum_vjp, variadic=True,
                    sample=inputs(normal(2, 3), normal(3, 4), normal(4), subscripts="ij,jk,k->i"))
