@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import pathlib
 
 import numpy as np
 
@@ -20,27 +19,32 @@ from ..gradcheck import check_module, gradcheck
 from ..reproduce import demo_training
 from ..viz import GraphvizNotFoundError
 from .examples import write_toy_outputs
+from .options import add_output
+from .outputs import check_folder, writing
 from ..zoo.supervised.toy import TOY_PARAMETERS, toy_domega0_closed_form, toy_model
 
 
 def register(subparsers):
     parser = subparsers.add_parser("demo", help="run the main demonstration (the book's toy example, ...)",
                                    description=__doc__)
-    parser.add_argument("--out", default="out/demo", help="folder for the files the demo writes (default: out/demo)")
+    add_output(parser, metavar="DIR", default="out/demo",
+               help="folder for the files the demo writes (default: out/demo)")
     parser.set_defaults(run=run)
 
 
 def run(args):
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_folder(args.out)  # before the work, not after it
+    print(args.threads_note)
     section("1. The toy example of section 7.3")
     print(toy_report())
     section("2. Its compute graph and backward pass")
-    print(toy_pictures(out))
+    with writing(out):
+        print(toy_pictures(out))
     section("3. Gradient checks against finite differences (float64)")
     ok = gradient_checks()
     section("4. MNIST-1D: the book's numbers and ours")
-    demo_training(out / "mnist1d")
+    with writing(out):
+        demo_training(out / "mnist1d")
     print(f"\nAll outputs are in {out}/")
     return 0 if ok else 1
 

@@ -8,15 +8,17 @@ installed). This takes a long time (tens of minutes on a laptop); `--only NAME .
 from __future__ import annotations
 
 from . import UsageError
+from .options import add_output, add_seed
+from .outputs import check_folder, writing
 
 
 def register(subparsers):
     parser = subparsers.add_parser("reproduce", help="run the book's experiments at full length and write a report",
                                    description=__doc__)
-    parser.add_argument("--out", default="reproduce",
-                        help="folder for REPORT.md and the histories (default: reproduce)")
+    add_output(parser, metavar="DIR", default="reproduce",
+               help="folder for REPORT.md and the histories (default: reproduce)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these zoo models or chapter-7 experiments (fig7.7-init, fig7.8-training)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every run (default 0)")
+    add_seed(parser, help="seed of every run (default 0)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or tables while running")
     parser.set_defaults(run=run)
 
@@ -24,10 +26,12 @@ def register(subparsers):
 def run(args):
     from ..reproduce import reproduce
 
-    if args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    out = check_folder(args.out)  # before hours of training, not after
+    if not args.quiet:
+        print(args.threads_note)
     try:
-        reproduce(args.out, only=args.only, quiet=args.quiet, seed=args.seed)
+        with writing(out):
+            reproduce(out, only=args.only, quiet=args.quiet, seed=args.seed)
     except KeyError as e:
         raise UsageError(e.args[0]) from None
     return 0

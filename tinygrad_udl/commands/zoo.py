@@ -31,11 +31,13 @@ def zoo_listing(verbose=False) -> str:
     if verbose:
         for e in registry().values():
             lines += ["", f"{e.name}  ({e.section})", f"  task:            {e.task.description}",
-                      f"  hyperparameters: {_format_hyper(e.hyperparameters)}", f"  source:          {e.source}"]
+                      f"  hyperparameters: {format_hyperparameters(e.hyperparameters)}",
+                      f"  source:          {e.source}"]
             if e.book:
                 lines.append("  book prints:     " + ", ".join(f"{k} = {v:,}" for k, v in e.book.items()))
     return "\n".join(lines)
 
 
-def _format_hyper(hyper) -> str:
+def format_hyperparameters(hyper) -> str:
+    """'optimizer=sgd, lr=0.1, batch_size=100, steps=6000' (also `train`'s set-up line)."""
     return ", ".join(f"{k}={v}" for k, v in hyper.items())
