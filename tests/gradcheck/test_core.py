@@ -124,6 +124,18 @@ def test_raise_on_failure_and_to_dict_is_json_ready():
     assert data["ok"] is True and data["checks"][0]["status"] == "ok"
 
 
+def test_json_keys_are_only_ever_added():
+    """--json output is read by scripts: the keys it had before the verdict procedure are all kept."""
+    data = gradcheck(lambda x: x.relu(), [Value(0.0)]).to_dict()
+    assert {"ok", "mode", "order", "eps", "atol", "rtol", "checks", "kinks", "directional", "wrong_node",
+            "localisation", "notes"} <= data.keys()
+    assert {"verdict", "unresolved"} <= data.keys() and data["verdict"] == "PASSED"
+    assert {"name", "shape", "order", "checked", "failed", "kinks", "max_abs_err", "max_rel_err", "worst_index",
+            "autodiff", "numerical", "status"} <= data["checks"][0].keys()
+    assert {"singular", "undecided", "refined"} <= data["checks"][0].keys()
+    assert {"name", "index", "order", "left_slope", "right_slope", "autodiff", "jump"} <= data["kinks"][0].keys()
+
+
 # ---- non-differentiable points --------------------------------------------------------------------
 
 

@@ -10,10 +10,12 @@ How a check runs (each step answers a weakness of the usual checkers, see docs/g
    gradient is taken with retain_graph=True so that every node can be re-checked later.
 4. mode="fast": one directional derivative along a random +-1 direction (one JVP by finite
    differences against one VJP). If it disagrees, or in mode="full", every element is checked
-   (`numerics.compare_elements`), which also finds the kinks.
+   (`numerics.compare_elements`): an element that does not agree at the first step is looked at
+   on smaller steps before it is called ok, FAIL, a kink, near a singularity or undecided.
 5. order=2: the same check applied to h(x) = <grad f(x), u> for a fixed random u, whose gradient
    the engine computes by differentiating its own backward pass (create_graph=True).
 6. On a failure, `localise.find_wrong_node` names the first primitive whose own VJP is wrong.
+   Elements near a singularity or undecided make the check not pass, but blame no rule.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from ..autograd.graph import enable_grad
 from ..autograd.tensor import Tensor
 from ..autograd.value import Value
 from . import localise, numerics
-from .report import DirectionalCheck, GradcheckError, GradcheckReport, InputCheck, Kink
+from .report import DirectionalCheck, GradcheckError, GradcheckReport, InputCheck, Kink, Unresolved
 from .sites import record_creation_sites
 
 # Independent random streams derived from `seed`, one per purpose.
@@ -179,7 +181,7 @@ def _evaluation_failed(slot, e, order):
 
 
 def _analyse(problem, order, settings, report):
-    """Run one order's check, adding its rows to `report`; return (passed, root, sites)."""
+    """Run one order's check, adding its rows to `report`; return (no element failed, root, sites)."""
     slots = problem.slots
     with record_creation_sites() as sites:
         root = problem.build()
@@ -216,8 +218,26 @@ def _analyse(problem, order, settings, report):
         report.kinks += [Kink(s.name, s.index(j), order, float(cmp.left[j]), float(cmp.right[j]), float(a[j]),
                               None if np.isnan(cmp.jump[j]) else float(cmp.jump[j]))
                          for j in np.flatnonzero(cmp.kink)]
+        report.unresolved += [Unresolved(s.name, s.index(j), order, v.status, float(a[j]),
+                                         None if np.isnan(v.near) else v.near, v.detail)
+                              for j, v in cmp.verdicts.items() if v.status in numerics.UNRESOLVED]
+        report.notes += _refined_note(s, order, cmp)
         passed &= not cmp.failed.any()
     return passed, root, sites
+
+
+def _refined_note(slot, order, cmp):
+    """A note (in a list, empty if none) on elements that agreed only at a smaller step: the user
+    should know the first step was too coarse for fn there (a FAIL at that step would have been wrong)."""
+    refined = [cmp.verdicts[j] for j in np.flatnonzero(cmp.refined)]
+    if not refined:
+        return []
+    orders = sorted({f"{v.order:.1f}" for v in refined if v.order is not None})
+    shrank = f"; the error shrank like h^{' or h^'.join(orders)}" if orders else ""
+    where = slot.name + ("" if order == 1 else f" (order {order})")
+    return [f"{where}: {len(refined)} element(s) agreed only at a smaller step (down to "
+            f"{min(v.step for v in refined):.2g}, Richardson-extrapolated){shrank}: fn curves strongly on the "
+            "scale of the first step"]
 
 
 def _row(slot, order, cmp):
@@ -230,7 +250,9 @@ def _row(slot, order, cmp):
         max_abs_err=float(abs_err.max(initial=0.0)), max_rel_err=float(rel_err.max(initial=0.0)),
         worst_index=None if w is None else slot.index(w),
         autodiff=None if w is None else float(cmp.analytic[w]),
-        numerical=None if w is None else float(cmp.numerical[w]))
+        numerical=None if w is None else float(cmp.numerical[w]),
+        singular=int((cmp.status == "SINGULARITY").sum()), undecided=int((cmp.status == "UNDECIDED").sum()),
+        refined=int(cmp.refined.sum()))
 
 
 def _directional(problem, analytic, f0, order, settings):
@@ -276,10 +298,12 @@ def run_check(fn, args, slots, *, eps=None, atol=None, rtol=None, mode="full", o
     for k, p in enumerate(problems, start=1):
         passed, root, sites = _analyse(p, k, settings, report)
         if not passed:
-            report.ok = False
             _localise(report, root, sites, settings, k)
+        if not passed or report.unresolved:  # an unresolved element blames no rule, but is no pass either
+            report.ok = False
             if k < len(problems):
-                report.notes.append(f"order {k + 1} was not checked: order {k} already fails")
+                report.notes.append(f"order {k + 1} was not checked: order {k} already "
+                                    + ("fails" if not passed else "is undecided"))
             break
     report.notes += problem.notes
     if raise_on_failure and not report.ok:

@@ -81,7 +81,8 @@ def check_node(node, rng, *, atol, rtol):
 class NodeCheck:
     """Every primitive node of a graph checked on its own (`check_nodes`): `node_status[node]` is
     "ok", "mismatch" (its VJP disagrees with finite differences of its forward) or "kink" (it sits
-    at a non-differentiable point). `draw_graph(root, check=...)` colours the nodes by it."""
+    at a non-differentiable point, or near a singularity or where finite differences cannot decide:
+    not wrong, not confirmed either). `draw_graph(root, check=...)` colours the nodes by it."""
 
     node_status: dict
 
@@ -103,7 +104,7 @@ def check_nodes(root, *, atol=None, rtol=None, seed=0) -> NodeCheck:
         comparisons = [cmp for _, cmp in compare_inputs(node, rng, atol=atol, rtol=rtol)]
         if any(cmp.failed.any() for cmp in comparisons):
             status[node] = "mismatch"
-        elif any(cmp.kink.any() for cmp in comparisons):
+        elif any(cmp.kink.any() or cmp.unresolved.any() for cmp in comparisons):
             status[node] = "kink"
         else:
             status[node] = "ok"

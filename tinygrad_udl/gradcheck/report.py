@@ -49,12 +49,18 @@ class InputCheck:
     worst_index: tuple | None
     autodiff: float | None   # at the worst element
     numerical: float | None
+    singular: int = 0        # elements near a singularity (neither passed nor failed)
+    undecided: int = 0       # elements the finite differences cannot decide (neither passed nor failed)
+    refined: int = 0         # elements that agreed only at a smaller step (passed)
 
     @property
     def status(self):
-        if self.failed:
-            return "FAIL"
-        return "KINK" if self.kinks else "ok"
+        """The most serious of the elements' verdicts: FAIL, SINGULARITY, UNDECIDED, KINK, ok."""
+        for count, status in ((self.failed, "FAIL"), (self.singular, "SINGULARITY"),
+                              (self.undecided, "UNDECIDED"), (self.kinks, "KINK")):
+            if count:
+                return status
+        return "ok"
 
 
 @dataclass
@@ -78,6 +84,26 @@ class Kink:
             return f"{where}: {what} jumps by {self.jump:.6g} here (discontinuous); autodiff gives {self.autodiff:.6g}"
         return (f"{where}: slope {self.left_slope:.6g} from the left, {self.right_slope:.6g} from the right; "
                 f"autodiff gives {self.autodiff:.6g}")
+
+
+@dataclass
+class Unresolved:
+    """An element the check could neither pass nor fail, so no rule is blamed for it:
+    "SINGULARITY" (fn or its derivative is not finite, or unbounded, within a step; `near` is
+    where), or "UNDECIDED" (the finite differences do not settle at any step tried)."""
+
+    name: str
+    index: tuple
+    order: int
+    status: str
+    autodiff: float
+    near: float | None
+    detail: str             # what the finite differences showed
+
+    def __str__(self):
+        where = element_name(self.name, self.index)
+        what = f"near a singularity at {where} ≈ {self.near:.6g}" if self.status == "SINGULARITY" else "cannot decide"
+        return f"{where}: {what} (autodiff gives {self.autodiff:.6g}): {self.detail}"
 
 
 @dataclass
@@ -140,6 +166,7 @@ class GradcheckReport:
     wrong_node: WrongNode | None = None
     localisation: str = ""                            # what the node-by-node search concluded
     notes: list = field(default_factory=list)
+    unresolved: list = field(default_factory=list)    # Unresolved: near a singularity, or undecided
 
     def __bool__(self):
         return self.ok
@@ -148,15 +175,24 @@ class GradcheckReport:
     def failures(self):
         return [c for c in self.checks if c.failed]
 
+    @property
+    def verdict(self):
+        """PASSED; FAILED (some element's gradient is wrong); UNDECIDED (none is wrong, but some
+        element could not be checked: near a singularity, or beyond what float64 steps can tell)."""
+        if self.ok:
+            return "PASSED"
+        return "FAILED" if self.failures or not self.unresolved else "UNDECIDED"
+
     def to_dict(self):
         """Plain data for JSON: non-finite numbers become the strings "inf", "-inf", "nan"."""
         d = asdict(self)
+        d["verdict"] = self.verdict
         for row, check in zip(d["checks"], self.checks):
             row["status"] = check.status
         return json_safe(d)
 
     def __str__(self):
-        lines = [f"gradcheck: {'PASSED' if self.ok else 'FAILED'} (order {self.order}, mode {self.mode}; "
+        lines = [f"gradcheck: {self.verdict} (order {self.order}, mode {self.mode}; "
                  "autodiff = the engine's reverse mode, numerical = central differences in float64, "
                  + ("step h = cbrt(eps64) * max(1, |x|)" if self.eps is None else f"step h = {self.eps:g}")
                  + f"; tolerance {self.atol:g} + {self.rtol:g} * |value|)"]
@@ -172,6 +208,11 @@ class GradcheckReport:
             lines += [f"  {k}" + (f" [order {k.order}]" if self.order > 1 else "") for k in shown]
             if len(self.kinks) > len(shown):
                 lines.append(f"  ... and {len(self.kinks) - len(shown)} more")
+        if self.unresolved:
+            lines.append(f"not checked ({len(self.unresolved)}; neither passed nor failed, no rule is blamed):")
+            lines += [f"  {u}" + (f" [order {u.order}]" if self.order > 1 else "") for u in self.unresolved[:10]]
+            if len(self.unresolved) > 10:
+                lines.append(f"  ... and {len(self.unresolved) - 10} more")
         if self.wrong_node is not None:
             lines.append(str(self.wrong_node))
         elif self.localisation:

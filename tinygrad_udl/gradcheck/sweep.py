@@ -5,7 +5,8 @@ For a correct gradient the central difference's error is truncation error c h^2,
 wrong gradient the error tends to the size of the mistake, which does not depend on h: slope 0
 (a kink inside the step, or a one-sided rule, gives about 1). `eps_sweep` measures, per input, the
 error of a directional derivative along a random unit direction at steps 1e-1 ... 1e-7, drops the
-steps where round-off dominates, and fits the slope on the smallest steps that remain.
+steps where round-off dominates, and fits the slope on the smallest steps that remain
+(`numerics.convergence_order`, which gradcheck's own decision procedure also reports).
 """
 from __future__ import annotations
 
@@ -15,12 +16,10 @@ import numpy as np
 
 from . import numerics
 from .core import FunctionProblem, GradientProblem, _gradients, gradcheck_inputs, module_inputs
+from .numerics import convergence_order
 from .report import GradcheckError, json_safe
 
 DEFAULT_STEPS = tuple(10.0 ** -k for k in range(1, 8))
-# A point is above round-off when its error exceeds this many times the round-off estimate.
-ABOVE_ROUNDOFF = 10.0
-FIT_POINTS = 3
 
 
 @dataclass
@@ -68,19 +67,6 @@ class EpsSweep:
 def _slope(slope):
     text = f"{slope:.2f}"
     return "0.00" if text == "-0.00" else text
-
-
-def convergence_order(steps, errors, noise):
-    """(slope, usable mask): least-squares slope of log(error) against log(step) over the
-    FIT_POINTS smallest steps whose error is above ABOVE_ROUNDOFF * noise."""
-    steps, errors, noise = (np.asarray(a, dtype=np.float64) for a in (steps, errors, noise))
-    usable = np.isfinite(errors) & (errors > ABOVE_ROUNDOFF * noise)
-    idx = np.flatnonzero(usable)
-    idx = idx[np.argsort(steps[idx])][:FIT_POINTS]
-    if idx.size < 2:
-        return None, usable
-    slope = np.polyfit(np.log(steps[idx]), np.log(errors[idx]), 1)[0]
-    return float(slope), usable
 
 
 def _verdict(slope, errors, usable, autodiff):
