@@ -44,7 +44,7 @@ SHAPE_ERRORS = {
     "squeeze": (lambda: T(2, 3).squeeze(0), ["squeeze", "(2, 3)"]),
     "squeeze_axis": (lambda: T(1, 3).squeeze(2), ["squeeze", "axis 2"]),
     "unsqueeze": (lambda: T(2, 3).unsqueeze(3), ["unsqueeze", "axis 3"]),
-    "transpose": (lambda: T(2, 3).transpose(0, 0), ["transpose", "(2, 3)"]),
+    "transpose": (lambda: T(2, 3).transpose((0, 0)), ["transpose", "(2, 3)"]),
     "transpose_axis": (lambda: T(2, 3).transpose(0, 2), ["transpose", "axis 2"]),
     "swapaxes": (lambda: T(2, 3).swapaxes(0, 2), ["swapaxes", "axis 2"]),
     "flatten": (lambda: T(2, 3, 4).flatten(2, 0), ["flatten", "(2, 3, 4)"]),

@@ -23,7 +23,7 @@ import numpy as np
 
 from .rules import binary, primitive
 from .samples import inputs, normal
-from .tensor import ShapeError, Tensor, _axis, _binary, _raw, apply, tensor, tensor_method
+from .tensor import ShapeError, Tensor, _axis, _binary, _raw, apply, dim_aliases, tensor, tensor_method
 
 __all__ = ["cumsum", "cumprod", "diagonal", "diag", "trace", "sort", "argsort", "topk", "take_along_axis", "roll",
            "logaddexp", "floor", "ceil", "round", "searchsorted"]
@@ -114,6 +114,7 @@ CUMPROD = primitive("cumprod", lambda o, x, axis: np.cumprod(x, axis=axis), _cum
 
 
 @tensor_method
+@dim_aliases
 def cumsum(x, axis=None):
     """Running sums along `axis` (of the flattened tensor when axis is None)."""
     x, axis = _along(x, axis, "cumsum")
@@ -121,6 +122,7 @@ def cumsum(x, axis=None):
 
 
 @tensor_method
+@dim_aliases
 def cumprod(x, axis=None):
     """Running products along `axis`; the gradient is exact where x has zeros (no division by x)."""
     x, axis = _along(x, axis, "cumprod")
@@ -187,6 +189,7 @@ def trace(x, offset=0, axis1=0, axis2=1):
 
 
 @tensor_method
+@dim_aliases
 def argsort(x, axis=-1):
     """The indices that sort x along `axis`, a constant integer tensor. Stable: equal elements keep
     their order (numpy's default sort is not, so ties may be ordered differently from np.argsort)."""
@@ -194,6 +197,7 @@ def argsort(x, axis=-1):
     return Tensor._wrap(np.argsort(x.data, axis=axis, kind="stable"))
 
 
+@dim_aliases
 def sort(x, axis=-1):
     """x sorted along `axis` (a new tensor); each value's gradient goes to the element it came from."""
     x, axis = _along(x, axis, "sort")
@@ -212,6 +216,7 @@ def _topk_indices(data, k, axis, largest, ordered):
     return np.flip(picked, axis) if largest else picked
 
 
+@dim_aliases
 def topk(x, k, axis=-1, largest=True, sorted=True):
     """PyTorch's topk: `(values, indices)` of the k largest (or smallest) elements along `axis`.
     The values carry gradients (to the elements picked); the indices are a constant integer tensor."""
@@ -242,6 +247,7 @@ def _without(shape, axis):
     return shape[:axis] + shape[axis + 1:]
 
 
+@dim_aliases
 def take_along_axis(x, indices, axis):
     """numpy's take_along_axis: out[..., j, ...] = x[..., indices[..., j, ...], ...] along `axis`.
 
@@ -273,6 +279,7 @@ ROLL = primitive("roll", lambda o, x, shift, axis: np.roll(x, shift, axis),
                  sample=inputs(normal(3, 4), shift=(1, -3), axis=(0, 1)))
 
 
+@dim_aliases
 def roll(x, shift, axis=None):
     """numpy's roll: elements shifted cyclically by `shift` along `axis` (of the flattened tensor
     when axis is None); several axes take one shift each, or one shift for all."""

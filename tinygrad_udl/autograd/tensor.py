@@ -16,6 +16,7 @@ every operation is differentiable to any order.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
@@ -59,6 +60,21 @@ class ShapeError(ValueError):
     """Shapes that an operation cannot combine; the message names the op and shows the shapes."""
 
 
+class Size(int):
+    """A tensor's `size`: numpy's element count (an int: `t.size == 12`, `t.size * 2`), and callable
+    as PyTorch's `size()`: `t.size()` is the shape and `t.size(dim)` one axis's length."""
+
+    def __new__(cls, count, shape):
+        self = super().__new__(cls, count)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self.shape
+        return self.shape[_axis(dim, len(self.shape), "size")]
+
+
 def _to_array(data, dtype):
     if isinstance(data, Tensor):
         data = data.data
@@ -77,6 +93,21 @@ def _to_array(data, dtype):
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: dtype {arr.dtype} is not supported (use bool, integer or float data)")
     return arr
+
+
+def dim_aliases(fn):
+    """Let `fn` also take PyTorch's spellings: `dim=` for `axis=` and `keepdim=` for `keepdims=`
+    (giving both spellings of one argument is an error, never a silent choice)."""
+    @functools.wraps(fn)
+    def accept(*args, **kwargs):
+        for torch_name, numpy_name in (("dim", "axis"), ("keepdim", "keepdims")):
+            if torch_name in kwargs:
+                if numpy_name in kwargs:
+                    raise TypeError(f"{fn.__name__}(): got both {numpy_name}= and {torch_name}=, which are the same "
+                                    f"argument (numpy's and PyTorch's name); give one")
+                kwargs[numpy_name] = kwargs.pop(torch_name)
+        return fn(*args, **kwargs)
+    return accept
 
 
 class Tensor(Node):
@@ -119,12 +150,30 @@ class Tensor(Node):
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
     dtype = property(lambda self: self.data.dtype)
+
+    @property
+    def size(self):
+        """numpy's element count, which PyTorch's `size()` and `size(dim)` also answer with the shape:
+        an int that can be called (see `Size`)."""
+        return Size(self.data.size, self.data.shape)
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
 
     @property
     def T(self):
         return self.transpose()
+
+    @property
+    def mT(self):
+        """The last two axes swapped (a batch of matrices transposed), as PyTorch's and numpy's `mT`."""
+        if self.ndim < 2:
+            raise ShapeError(f"mT: the tensor has shape {self.shape}; it needs at least 2 dimensions")
+        return self.swapaxes(-1, -2)
 
     def numpy(self):
         """The data as a numpy array (shared, not copied: treat it as read-only)."""
@@ -470,9 +519,11 @@ class Tensor(Node):
 
     # ---- reductions (numpy's axis= and keepdims=) -------------------------------------------------
 
+    @dim_aliases
     def sum(self, axis=None, keepdims=False):
         return apply(R.SUM, self, axis=_reduction_axis(axis, self.ndim, "sum"), keepdims=keepdims)
 
+    @dim_aliases
     def mean(self, axis=None, keepdims=False):
         axis = _reduction_axis(axis, self.ndim, "mean")
         n = _count(self.shape, axis)
@@ -480,6 +531,7 @@ class Tensor(Node):
             warnings.warn(f"mean of an empty slice (shape {self.shape}, axis {axis}) is nan", RuntimeWarning, stacklevel=2)
         return self.sum(axis, keepdims) * (1.0 / n if n else math.nan)
 
+    @dim_aliases
     def var(self, axis=None, ddof=0, keepdims=False):
         """Variance with divisor N - ddof (ddof=0: the biased form of batch norm, eq. 11.8)."""
         axis = _reduction_axis(axis, self.ndim, "var")
@@ -489,30 +541,38 @@ class Tensor(Node):
         d = self - self.mean(axis, keepdims=True)
         return (d * d).sum(axis, keepdims) * (1.0 / (n - ddof))
 
+    @dim_aliases
     def std(self, axis=None, ddof=0, keepdims=False):
         return self.var(axis, ddof, keepdims).sqrt()
 
+    @dim_aliases
     def max(self, axis=None, keepdims=False):
         """Maximum; tied maximal elements share the gradient equally (a kink, see docs)."""
         return apply(R.MAX, self, axis=_reduction_axis(axis, self.ndim, "max"), keepdims=keepdims)
 
+    @dim_aliases
     def min(self, axis=None, keepdims=False):
         return apply(R.MIN, self, axis=_reduction_axis(axis, self.ndim, "min"), keepdims=keepdims)
 
+    @dim_aliases
     def logsumexp(self, axis=None, keepdims=False):
         """log sum exp, shifted by the maximum so that large logits stay finite (eq. 5.24)."""
         return apply(R.LOGSUMEXP, self, axis=_reduction_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims)
 
+    @dim_aliases
     def argmax(self, axis=None, keepdims=False):
         return Tensor._wrap(np.argmax(self.data, axis=_reduction_axis(axis, self.ndim, "argmax"), keepdims=keepdims))
 
+    @dim_aliases
     def argmin(self, axis=None, keepdims=False):
         return Tensor._wrap(np.argmin(self.data, axis=_reduction_axis(axis, self.ndim, "argmin"), keepdims=keepdims))
 
+    @dim_aliases
     def softmax(self, axis=-1):
         """exp(x) / sum exp(x) along `axis`, computed stably (eq. 5.22, 12.5)."""
         return apply(R.SOFTMAX, self, axis=_reduction_axis(axis, self.ndim, "softmax"))
 
+    @dim_aliases
     def log_softmax(self, axis=-1):
         """x - logsumexp(x): finite for logits of +-1e4 (the multiclass loss, eq. 5.24)."""
         return apply(R.LOG_SOFTMAX, self, axis=_reduction_axis(axis, self.ndim, "log_softmax"))
@@ -528,20 +588,36 @@ class Tensor(Node):
                              f"into shape {shape}") from None
         return self if new == self.shape else apply(R.RESHAPE, self, shape=new)
 
+    view = reshape   # PyTorch's name; numpy decides whether the data are shared (a copy when it must)
+
     def transpose(self, *axes):
+        """numpy's transpose -- no axes: all reversed; a tuple, or one integer per axis: that
+        permutation -- and PyTorch's `transpose(dim0, dim1)`: two integers swap those two axes.
+        The readings differ only for `t.transpose(0, 1)` on a 2-D tensor, where numpy's would be the
+        identity: it swaps, as PyTorch's code expects (docs/tensors.md, "numpy and PyTorch")."""
+        if len(axes) == 2 and all(isinstance(a, int | np.integer) for a in axes):
+            return self._swapped(*axes, "transpose")
+        return self._permuted(axes, "transpose")
+
+    def permute(self, *axes):
+        """The axes in the order `axes` (a permutation; no axes: all reversed)."""
+        return self._permuted(axes, "permute")
+
+    def _permuted(self, axes, op):
         axes = _shape_arg(axes) or tuple(reversed(range(self.ndim)))
-        perm = _axis(axes, self.ndim, "transpose")
+        perm = _axis(axes, self.ndim, op)
         if sorted(perm) != list(range(self.ndim)):
-            raise ShapeError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+            raise ShapeError(f"{op}: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
         return apply(R.TRANSPOSE, self, axes=perm)
 
-    permute = transpose
-
     def swapaxes(self, axis1, axis2):
-        axis1, axis2 = _axis((axis1, axis2), self.ndim, "swapaxes")
+        return self._swapped(axis1, axis2, "swapaxes")
+
+    def _swapped(self, axis1, axis2, op):
+        axis1, axis2 = _axis((axis1, axis2), self.ndim, op)
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self.transpose(axes)
+        return self._permuted(axes, op)
 
     def broadcast_to(self, *shape):
         shape = _shape_arg(shape)
@@ -555,6 +631,7 @@ class Tensor(Node):
 
     expand = broadcast_to
 
+    @dim_aliases
     def squeeze(self, axis=None):
         if axis is None:
             return self.reshape([n for n in self.shape if n != 1])
@@ -564,6 +641,7 @@ class Tensor(Node):
             raise ShapeError(f"squeeze: axis {bad[0]} of shape {self.shape} has size {self.shape[bad[0]]}, not 1")
         return self.reshape([n for i, n in enumerate(self.shape) if i not in axes])
 
+    @dim_aliases
     def unsqueeze(self, axis):
         axis = _axis(axis, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
@@ -587,10 +665,12 @@ class Tensor(Node):
                              f"(before, after) pair per axis ({self.ndim} pairs) or one pair for all axes") from None
         return apply(R.PAD, self, pad_width=tuple(map(tuple, pw.tolist())), value=value)
 
+    @dim_aliases
     def flip(self, axis=None):
         axes = range(self.ndim) if axis is None else _axis((axis,) if isinstance(axis, int) else axis, self.ndim, "flip")
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
 
+    @dim_aliases
     def repeat(self, repeats, axis=None):
         """numpy's repeat: each element `repeats` times along `axis` (flattened when axis is None)."""
         x = self.flatten() if axis is None else self
@@ -715,7 +795,23 @@ def _binary(rule, a, b):
         a = _operand(a, b)
     if type(b) is not Tensor:
         b = _operand(b, a)
+    if a.data.dtype is not b.data.dtype:
+        _check_promotion(rule.name, a, b)
     return apply(rule, a, b)
+
+
+_WARNED_PROMOTIONS = set()
+
+
+def _check_promotion(op, a, b):
+    """float32 meeting float64 follows numpy (the result is float64), but a float32 model fed float64
+    data silently runs at twice the cost: said once per operation."""
+    kinds = {a.data.dtype, b.data.dtype}
+    if kinds == {np.dtype(np.float32), np.dtype(np.float64)} and op not in _WARNED_PROMOTIONS:
+        _WARNED_PROMOTIONS.add(op)
+        warnings.warn(f"{op}: a float32 tensor meets float64 data, so the result is float64 (numpy's promotion) "
+                      "and costs twice as much; convert the data with Tensor(x, dtype='float32') or x.astype(np.float32) "
+                      "(said once per operation)", RuntimeWarning, stacklevel=3)
 
 
 def _index(index):
@@ -774,6 +870,8 @@ def matmul(a, b):
     b = b if isinstance(b, Tensor) else _operand(b, a)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: operands must have at least 1 dimension, got shapes {a.shape} and {b.shape}; use * for scalars")
+    if a.data.dtype is not b.data.dtype:
+        _check_promotion("matmul", a, b)
     return apply(R.MATMUL, a, b)
 
 
@@ -881,6 +979,7 @@ def minimum(a, b):
     return _binary(R.MINIMUM, a if isinstance(b, Tensor) else tensor(a), b)
 
 
+@dim_aliases
 def concatenate(tensors, axis=0):
     tensors = [tensor(t) for t in tensors]
     if not tensors:
@@ -897,6 +996,7 @@ def concatenate(tensors, axis=0):
 cat = concatenate
 
 
+@dim_aliases
 def stack(tensors, axis=0):
     tensors = [tensor(t) for t in tensors]
     if not tensors:
@@ -907,6 +1007,7 @@ def stack(tensors, axis=0):
     return concatenate([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
+@dim_aliases
 def split(x, indices_or_sections, axis=0):
     """numpy's split: a number of equal sections, or the indices where to cut."""
     axis = _axis(axis, x.ndim, "split")
@@ -930,6 +1031,14 @@ def one_hot(labels, num_classes, dtype=None):
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"one_hot: labels must lie in 0..{num_classes - 1}, got values from {labels.min()} to {labels.max()}")
     return Tensor._wrap(np.eye(num_classes, dtype=dtype or _default_dtype)[labels])
+
+
+def from_numpy(array):
+    """A Tensor that shares `array`'s memory (PyTorch's from_numpy): writes to either show in the
+    other. `Tensor(array)` copies instead."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    return Tensor._wrap(_to_array(array, None) if array.dtype.kind not in "biuf" else array)
 
 
 def tensor(data, requires_grad=False, dtype=None):
