@@ -5,6 +5,8 @@ over `path` with `os.replace` (atomic on POSIX and Windows when both are on one 
 the same folder guarantees). Until the rename, `path` keeps its previous content; an exception or
 Ctrl-C inside the block deletes the temporary file. A process killed outright (SIGKILL, power loss)
 cannot clean up: it may leave a hidden `.<name>.<random>.tmp` beside `path`, never a damaged `path`.
+A `path` that exists and is not a regular file (a device such as /dev/full, a pipe) is written
+directly: it has no content to protect, and renaming over it would replace the device.
 """
 from __future__ import annotations
 
@@ -26,6 +28,12 @@ def atomic_write(path, mode="wb", **open_options):
         raise ValueError(f"atomic_write: mode must be 'w' or 'wb' (the file is written from scratch), got {mode!r}")
     path = Path(path)
     target = Path(os.path.realpath(path))  # through a symlink, as open() writes: the link stays a link
+    if target.exists() and not target.is_file():
+        # a device, pipe or socket (/dev/full, /dev/stdout, a FIFO): written as open() would. Renaming
+        # a file over it would replace the device itself (as root, even /dev/full)
+        with open(target, mode, **open_options) as f:
+            yield f
+        return
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     f = _created(temporary, path, mode, open_options)
     try:

@@ -579,3 +579,22 @@ def test_a_model_refuses_a_file_missing_an_entry_and_changes_nothing(tmp_path):
     with pytest.raises(nn.StateDictError, match=r"(?s)nothing was loaded.*missing keys: 0\.weight, 1\.bias"):
         target.load(tmp_path / "partial.npz")
     assert_same(before, target.state_dict())
+
+
+def test_a_device_is_written_not_replaced(tmp_path):
+    """Renaming a temporary file over /dev/full (as root) would replace the device with a file."""
+    import os
+    import stat
+
+    from tinygrad_udl.files import atomic_write
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with atomic_write(fifo, "wb") as f:
+            f.write(b"abc")
+        assert os.read(reader, 10) == b"abc"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)            # still a pipe
+    assert not list(tmp_path.glob(".pipe.*.tmp"))

@@ -19,7 +19,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-import graphviz
 import numpy as np
 
 from ..autograd.functional import grad
@@ -77,6 +76,8 @@ def draw_graph(root, *, values=True, grads=True, rankdir="LR", max_nodes=None, g
     gradients = _gradients(view, notes) if grads else {}
     status = _statuses(check, view) if check is not None else {}
     groups = _collapse(view, max_nodes, notes)
+
+    import graphviz   # imported on first use: the engine needs no drawing to load
 
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                                        "labelloc": "t", **({"label": "\\n".join(notes)} if notes else {})},

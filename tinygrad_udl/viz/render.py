@@ -9,8 +9,8 @@ from __future__ import annotations
 import pathlib
 import subprocess
 
-import graphviz
 
+from ..files import atomic_write
 from .draw import draw_graph
 
 FORMATS = ("dot", "svg", "png", "pdf")
@@ -28,6 +28,8 @@ def save(graph_or_root, path, *, format=None, **draw_options) -> pathlib.Path:
     `draw_options` (the keyword arguments of `draw_graph`). The format comes from `format=`
     ("dot", "svg", "png", "pdf") or else from the file's extension. Missing folders are created.
     """
+    import graphviz   # imported on first use: the engine needs no drawing to load
+
     path = pathlib.Path(path)
     format = format or _EXTENSIONS.get(path.suffix.lower())
     if format not in FORMATS:
@@ -45,11 +47,14 @@ def save(graph_or_root, path, *, format=None, **draw_options) -> pathlib.Path:
     else:
         data = _render(graph, format, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    with atomic_write(path, "wb") as f:   # a failed render or a full disk leaves an old drawing whole
+        f.write(data)
     return path
 
 
 def _render(graph, format, path):
+    import graphviz
+
     try:
         return graph.pipe(format=format)
     except graphviz.ExecutableNotFound:
