@@ -1,7 +1,7 @@
 """Zoo models: parameter counts against the book, output shapes, forward passes against numpy
 references, PyTorch-compatible parameter names, and gradient checks of tiny instances.
 
-Oracles: the book's printed parameter counts (with CONVENTIONS.md's corrections), the counting
+Oracles: the book's printed parameter counts (with the corrections of docs/conventions.md, "Misprints"), the counting
 formulas of sections 3.4 and 4.4 written out here, numpy re-implementations of the forward passes
 (eq. 4.15; eq. 10.4 with stride and valid padding; eqs. 11.4 and 11.7-11.9), and central finite
 differences (tinygrad_udl.gradcheck, float64).
@@ -19,6 +19,7 @@ from tinygrad_udl.zoo.supervised.linear_regression import LinearRegression
 from tinygrad_udl.zoo.supervised.mnist1d_cnn import MNIST1DCNN, MNIST1DFullyConnected
 from tinygrad_udl.zoo.supervised.mnist1d_mlp import MNIST1DMLP
 from tinygrad_udl.zoo.registry import registry
+from tinygrad_udl.zoo.supervised.entries import entries as supervised_entries
 from tinygrad_udl.zoo.supervised.resnet import ResidualBlock1d, ResNet1D
 from tinygrad_udl.zoo.supervised.shallow import ShallowNetwork
 from tinygrad_udl.zoo.supervised.unet import UNet1d
@@ -33,7 +34,7 @@ from tinygrad_udl.zoo.supervised.unet import UNet1d
     (lambda: ShallowNetwork(100, 500, 1), 51_001),                # fig. 3.9
     (lambda: DeepNetwork(1, [10] * 5, 1), 471),                   # fig. 4.7a
     (lambda: DeepNetwork(10, [50] * 5, 1), 10_801),               # fig. 4.7b
-    (lambda: MNIST1DMLP(), 15_210),                               # section 8.1 (GUIDE.md)
+    (lambda: MNIST1DMLP(), 15_210),                               # section 8.1
     (lambda: MNIST1DCNN(), 2_050),                                # fig. 10.7
     (lambda: MNIST1DFullyConnected(), 59_065),                    # fig. 10.8b (draft's 150,185 is a misprint)
 ], ids=["eq2.4", "eq3.1", "fig3.11", "fig3.9", "fig4.7a", "fig4.7b", "sec8.1", "fig10.7", "fig10.8b"])
@@ -65,11 +66,14 @@ OUTPUT_SHAPES = {  # per example, for the full models
     "linear-regression": (1,), "shallow": (1,), "deep": (1,), "gaussian-regression": (2,), "binary-classifier": (),
     "multiclass-classifier": (3,), "unet1d": (1, 64),
 }
-ENTRIES = list(registry().values())
+# The chapter 2-11 entries (the other parts test their own entries beside their models)
+ENTRIES = [registry()[entry.name] for entry in supervised_entries()]
 
 
 def test_registry_covers_chapters_2_to_11():
     names = set(registry())
+    for entry in registry().values():   # every part's entries: a book location, a line, a source
+        assert entry.section and entry.description and entry.source, entry.name
     assert {"linear-regression", "shallow", "deep", "gaussian-regression", "binary-classifier",
             "multiclass-classifier", "mnist1d-mlp", "mnist1d-l2", "mnist1d-dropout", "mnist1d-augment",
             "mnist1d-ensemble", "mnist1d-early-stopping", "mnist1d-cnn", "mnist1d-fc", "resnet1d", "unet1d"} <= names

@@ -43,6 +43,8 @@ class ZooEntry:
         metrics: the keys of `runner.METRICS` reported after training.
         extra_rows: `extra_rows(model, history, split)` -> further result rows, or None.
         trainer: replaces `runner.train_model` (ensembles, batch-norm calibration), or None.
+        pictures: `pictures(model, history, split, out_dir)` -> the PNG paths it wrote, the
+            chapter's own figures for `train NAME --plot` (beside the learning curves), or None.
     """
 
     name: str
@@ -59,6 +61,7 @@ class ZooEntry:
     metrics: tuple = CLASSIFICATION_METRICS
     extra_rows: Callable | None = None
     trainer: Callable | None = None
+    pictures: Callable | None = None
 
     def build(self, rng=0, tiny=False, dtype=None):
         """The model (or its tiny configuration), initialised from `rng` (Generator or int seed)."""
@@ -82,7 +85,7 @@ class ZooEntry:
 
 
 # The parts of the book that have zoo entries, in book order: each a module with `entries()`.
-PARTS = ("supervised",)
+PARTS = ("supervised", "transformers", "graphs", "generative.flows", "generative.vae")
 
 
 @functools.cache

@@ -5,7 +5,7 @@ hyperparameters of an entry (`ZooEntry.hyperparameters`) are a plain dict:
 
     optimizer     "sgd" or "adam"
     lr            the learning rate α (eq. 6.3 / 6.10; Adam's α of eq. 6.18)
-    momentum      SGD momentum (PyTorch's convention, CONVENTIONS.md); 0 = plain SGD
+    momentum      SGD momentum (PyTorch's convention; docs/conventions.md, "Momentum"); 0 = plain SGD
     batch_size    examples per step (eq. 6.10)
     steps         optimizer steps (the book states most runs in steps); or `epochs`
     eval_every    evaluate every this many epochs (default 1)
@@ -179,4 +179,6 @@ def run(entry, *, steps=None, epochs=None, lr=None, batch_size=None, seed=0, pro
         result.files.append(history.save(out / "history.json"))
         if plot:
             result.files.append(plot_history(history, out / "curves.png", title=f"{entry.name} ({entry.section})"))
+            if entry.pictures is not None:
+                result.files.extend(entry.pictures(model, history, split, out))
     return result
