@@ -1,0 +1,1 @@
+"""Generative models of chapters 14-18, one sub-package per chapter."""
