@@ -105,6 +105,26 @@ class OursNN:
             return self.model(self.tg.Tensor(x)).numpy()
 
 
+class OursCompiled(OursNN):
+    """OursNN's step through `tinygrad_udl.compile`: traced twice, then replayed on arrays."""
+
+    def __init__(self, arch, params, lr, momentum):
+        super().__init__(arch, params, lr, momentum)
+        from tinygrad_udl import compile
+
+        def step(x, y):
+            loss = self.F.cross_entropy(self.model(self.tg.Tensor(x)), y)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            return loss.item()
+
+        self.compiled = compile(step)
+
+    def train_step(self, x, y):
+        return self.compiled(x, y)
+
+
 def _state_dict(arch, params):
     """PyTorch nn.Sequential names ('0.weight', '0.bias', ...) for the parameter list."""
     out, it = {}, iter(params)

@@ -52,6 +52,16 @@ class Ours(LoopCase):
         return out.item(), grads
 
 
+class OursCompiled(Ours):
+    """The same iteration through tinygrad_udl.compile: traced twice, then replayed on arrays."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        import tinygrad_udl as tg
+
+        self.iteration = tg.compile(self.iteration)
+
+
 class Torch(LoopCase):
     def __init__(self, inner):
         super().__init__(inner)
@@ -105,6 +115,7 @@ def workloads(quick):
         memory_steps=1,
         cases=[
             SystemCase(OURS, lambda: Ours(inner)),
+            SystemCase(f"{OURS} compiled", lambda: OursCompiled(inner), note="tinygrad_udl.compile"),
             SystemCase(TORCH, lambda: Torch(inner), requires="torch"),
             SystemCase(AUTOGRAD, lambda: Autograd(inner), requires="autograd", note="no grads to clear"),
             SystemCase(NUMPY, lambda: Numpy(inner)),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 
-from .classifier import AutogradTrainer, EpochCase, NumpyTrainer, OursNN, OursRaw, TorchTrainer, initial_parameters
+from .classifier import (AutogradTrainer, EpochCase, NumpyTrainer, OursCompiled, OursNN, OursRaw, TorchTrainer,
+                         initial_parameters)
 from .harness import AUTOGRAD, NUMPY, OURS, TORCH, SystemCase, Workload
 
 ARCH = (("linear", 40, 100), ("relu",), ("linear", 100, 100), ("relu",), ("linear", 100, 10))
@@ -48,6 +49,7 @@ def workloads(quick):
         cases=epoch_cases(ARCH, False, [
             (OURS, OursNN, None, "nn.Linear + F.cross_entropy + optim.SGD"),
             (f"{OURS} raw", OursRaw, None, "Tensor ops + numpy momentum"),
+            (f"{OURS} compiled", OursCompiled, None, "the nn + optim step through tinygrad_udl.compile"),
             (TORCH, TorchTrainer, "torch", ""),
             (AUTOGRAD, AutogradTrainer, "autograd", ""),
             (NUMPY, NumpyTrainer, None, ""),

@@ -16,6 +16,7 @@ from .classifier import (
     AutogradTrainer,
     FixedBatchCase,
     NumpyTrainer,
+    OursCompiled,
     OursNN,
     OursRaw,
     TorchTrainer,
@@ -75,6 +76,7 @@ def workloads(quick):
         cases=[SystemCase(name, make(cls), requires=requires, note=note) for name, cls, requires, note in [
             (OURS, OursNN, None, "nn + optim"),
             (f"{OURS} raw", OursRaw, None, "Tensor ops"),
+            (f"{OURS} compiled", OursCompiled, None, "nn + optim through tinygrad_udl.compile"),
             (TORCH, TorchTrainer, "torch", ""),
             (AUTOGRAD, AutogradTrainer, "autograd", ""),
             (NUMPY, NumpyTrainer, None, "the floor"),

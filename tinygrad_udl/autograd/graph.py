@@ -29,6 +29,11 @@ FREED = object()
 # from (every Value requires grad, so only this mark tells it from a leaf made on purpose).
 UNRECORDED = object()
 
+# Recording hook for `tinygrad_udl.compile` (tinygrad_udl/compile/): None except while a compiled
+# function is being traced, when it is the tracer, which records `zero_grad` and runs backward
+# itself (recording every VJP call). One `is not None` test per call of these two functions.
+_recorder = None
+
 
 class _GradMode(threading.local):
     enabled = True
@@ -198,6 +203,8 @@ def _check_versions(node, rule):
 def zero_grad(nodes):
     """Clear the gradients of `nodes` (Values to 0.0, Tensors to None): leaf gradients accumulate
     across backward() calls, as in PyTorch, so a training loop clears them before each step."""
+    if _recorder is not None:   # compile: tracing records this as an effect of the step
+        _recorder.zero_grad(nodes)
     for node in nodes:
         node.grad = node._cleared_grad
 
@@ -241,6 +248,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     # again and again -- about a third of a scalar MLP step (docs/performance.md). The collector
     # is one switch for the whole process: with several threads in backward() at once, the first
     # to start turns it off and the last to finish restores it (a count under a lock).
+    if _recorder is not None:   # compile: the tracer's sweep records the VJP calls as it runs them
+        handled = _recorder.backward(roots, seeds, retain_graph, create_graph, inputs)
+        if handled is not None:
+            return handled
     _pause_collector()
     try:
         return _sweep(roots, seeds, retain_graph, create_graph, inputs)

@@ -1,6 +1,6 @@
 """Dropout (section 9.3.3): zero a random subset of units at each training step.
 
-Two conventions with the same expected output (CONVENTIONS.md, "Dropout scaling"):
+Two conventions with the same expected output (docs/conventions.md, "Dropout scaling"):
 
 - `mode="inverted"` (default, PyTorch): while training, kept units are scaled by 1/(1 − p);
   at test time the layer is the identity.
@@ -16,6 +16,7 @@ call `dropout(x, p, training=True)`.
 from __future__ import annotations
 
 
+from ..autograd import tensor as _tensor
 from ..autograd.tensor import Tensor, default_rng, tensor
 from ..checks import optional_generator
 from .module import Module
@@ -35,9 +36,18 @@ def _masked(x, p, training, mode, rng, mask_shape):
         return x if mode == "inverted" or p == 0 else x * (1.0 - p)
     if p == 0:
         return x
-    keep = (rng or default_rng()).random(mask_shape) >= p
     scale = 1.0 / (1.0 - p) if mode == "inverted" and p < 1 else 1.0
-    return x * Tensor._wrap((keep * scale).astype(x.dtype))  # a constant mask: no gradient of its own
+    mask = Tensor._wrap(_draw_mask(rng, p, scale, mask_shape, x.dtype))  # a constant mask: no gradient of its own
+    if _tensor._recorder is not None:   # compile: the draw is a step of the recorded program, made anew
+        _tensor._recorder.source(mask, _draw_mask, rng, p, scale, mask_shape, x.dtype)   # at every replay
+    return x * mask
+
+
+def _draw_mask(rng, p, scale, shape, dtype):
+    """The mask of kept units times `scale`, drawn from `rng` (the library's generator when None,
+    looked up at each call, so that manual_seed() takes effect)."""
+    keep = (rng or default_rng()).random(shape) >= p
+    return (keep * scale).astype(dtype)
 
 
 def dropout(x, p=0.5, training=True, mode="inverted", rng=None):

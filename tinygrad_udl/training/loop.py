@@ -93,7 +93,7 @@ def evaluate(model, data, loss_fn, error_fn=None, batch_size=1000) -> dict:
 def fit(model, optimizer, train, *, loss_fn, test=None, val=None, error_fn=classification_error,
         epochs=None, steps=None, batch_size=100, scheduler=None, penalty=None, augment=None,
         early_stopping=None, monitor="val_loss", restore_best=True, eval_every=1, rng=0, progress=None,
-        desc="train", eval_batch_size=1000) -> History:
+        desc="train", eval_batch_size=1000, compile=True) -> History:
     """Train `model` with mini-batches of `train = (x, y)`; returns the `History` of evaluations.
 
     Args:
@@ -116,9 +116,14 @@ def fit(model, optimizer, train, *, loss_fn, test=None, val=None, error_fn=class
             `History.final` is then that checkpoint's row.
         eval_every: evaluate every this many epochs (and always after the last step).
         rng: a numpy Generator or int seed for the batch order and augmentation.
-        progress: show a tqdm bar; None shows it when stdout is a terminal.
+        progress: show a tqdm bar; None shows it when stdout is a terminal or in a notebook.
         desc: the label of the progress bar.
         eval_batch_size: batch size of the (gradient-free) evaluation passes.
+        compile: run the training step through `tinygrad_udl.compile` (traced on the first two
+            batches of each shape, then replayed on arrays: the same numbers, bit for bit, without
+            the graph's Python overhead; it falls back to eager steps by itself where a replay
+            cannot be trusted). Optimizers that need a closure (the book's Nesterov) always run
+            eagerly. `compile=False` runs every step eagerly.
 
     The row of step 0 evaluates the untrained model. The training metrics of a row are
     re-evaluated on the whole training set in eval mode (the book's curves), not averaged over
@@ -153,6 +158,7 @@ def fit(model, optimizer, train, *, loss_fn, test=None, val=None, error_fn=class
     history = History(info={"epochs": -(-total_steps // len(loader)), "steps": total_steps,
                             "batch_size": batch_size, "steps_per_epoch": len(loader)})
     history.append(evaluate_row(0, 0))
+    train_step = _train_step(model, optimizer, loss_fn, penalty, compile)
     bar = _progress_bar(total_steps, desc, progress)
     running = _RunningMetrics()
     step, epoch, stopped = 0, 0, False
@@ -167,7 +173,7 @@ def fit(model, optimizer, train, *, loss_fn, test=None, val=None, error_fn=class
                     xb = augment(xb, augment_rng)
                 xb, yb = _cast(xb, dtype), _cast(yb, dtype)
                 last_finite.save(step)
-                output, loss = _step(model, optimizer, loss_fn, penalty, xb, yb)
+                output, loss = train_step(xb, yb)
                 step += 1
                 _check_finite(loss, step, last_finite)
                 running.add(loss, None if error_fn is None else error_fn(output, yb))
@@ -231,12 +237,37 @@ class _RunningMetrics:
 
 
 def _progress_bar(total, desc, progress):
-    from tqdm.auto import tqdm  # tqdm is a dependency; imported here to keep `import` light
-
+    """tqdm.auto's choice without its warning: in a Jupyter notebook a widget (tqdm.notebook) when
+    ipywidgets is installed, else the text bar, quietly; in a terminal the text bar. `progress=None`
+    shows the bar in a terminal or a notebook, not when stdout is redirected (a log, a pipe)."""
+    notebook = _in_notebook()
     if progress is None:
-        progress = sys.stdout.isatty()
-    return tqdm(total=total, desc=desc, unit="step", disable=not progress, file=sys.stdout,
-                dynamic_ncols=True, leave=True, mininterval=0.2)
+        progress = notebook or sys.stdout.isatty()
+    settings = dict(total=total, desc=desc, unit="step", disable=not progress, leave=True, mininterval=0.2)
+    if progress and notebook:
+        try:
+            import ipywidgets  # noqa: F401  (the widget needs it; tqdm.auto would warn without it)
+            from tqdm.notebook import tqdm as widget
+
+            return widget(**settings)
+        except ImportError:  # no (or an unusable) ipywidgets: the text bar below
+            pass
+    from tqdm.std import tqdm  # tqdm is a dependency; imported here to keep `import` light
+
+    return tqdm(file=sys.stdout, dynamic_ncols=True, **settings)
+
+
+def _in_notebook():
+    """True in a Jupyter kernel (the test tqdm.auto makes): IPython is loaded and its application
+    is a kernel. False in a terminal IPython and in plain Python."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+        return shell is not None and "IPKernelApp" in shell.config
+    except Exception:  # an IPython too old or too new to ask: treat as no notebook
+        return False
 
 
 def _total_steps(epochs, steps, per_epoch):
@@ -257,6 +288,42 @@ def _scalar(loss) -> float:
 
 
 @_quiet_overflow()
+def _train_step(model, optimizer, loss_fn, penalty, compiled):
+    """`(xb, yb) -> (output, loss value)`: `_step`, or its compiled form (tinygrad_udl.compile)
+    where the optimizer's step() needs no closure."""
+    if not compiled or _needs_closure(optimizer):
+        return lambda xb, yb: _step(model, optimizer, loss_fn, penalty, xb, yb)
+    from ..compile import compile as compile_step
+
+    def step(xb, yb):
+        output = model(Tensor._wrap(xb))
+        loss = loss_fn(output, yb)
+        objective = loss if penalty is None else loss + penalty(model)
+        optimizer.zero_grad()
+        objective.backward()
+        optimizer.step()
+        return output, loss
+
+    compiled_step = compile_step(step)
+
+    def run(xb, yb):
+        output, loss = compiled_step(xb, yb)
+        return output, _scalar(loss)
+    return run
+
+
+def _needs_closure(optimizer):
+    from ..optim.optimizer import Optimizer
+    from ..optim.sgd import SGD
+
+    step = type(optimizer).step
+    if step is Optimizer.step:
+        return False
+    if step is SGD.step:
+        return optimizer.style == "book" and any(group["nesterov"] for group in optimizer.param_groups)
+    return True
+
+
 def _step(model, optimizer, loss_fn, penalty, xb, yb):
     """One optimizer step on a batch (the five lines of the module docstring); (output, loss value).
 

@@ -1,0 +1,137 @@
+"""A recorded program as one Python function of straight-line numpy code.
+
+Each instruction becomes one line, `v7 = c3(AM, v2, v5, axis=c4)`, with the primitive's forward or
+VJP function, parameters and constants bound as globals of the generated function: no Tensor
+nodes, no topological sort, no gradient dictionary, no rule look-up at replay time -- only the
+calls the eager step made on arrays, in the same order. Every slot is deleted after its last use
+(`del v7`), so arrays are freed when eager mode would free them (or earlier).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.backends import ArrayMath
+from .recorder import Ref
+
+
+class _Names:
+    def __init__(self):
+        self.ns = {"AM": ArrayMath, "asarray": np.asarray, "unbroadcast": ArrayMath.unbroadcast}
+        self.ids = {}
+
+    def const(self, value):
+        key = id(value)
+        name = self.ids.get(key)
+        if name is None:
+            name = self.ids[key] = f"c{len(self.ids)}"
+            self.ns[name] = value
+        return name
+
+
+def _expr(v, names):
+    if type(v) is Ref:
+        return f"v{v.slot}"
+    if isinstance(v, list) and any(type(x) is Ref for x in v):
+        return "[" + ", ".join(_expr(x, names) for x in v) + "]"
+    if isinstance(v, (bool, int, type(None))) or (isinstance(v, float) and np.isfinite(v)):
+        return repr(v)
+    return names.const(v)
+
+
+def _uses(instr):
+    out = []
+    for a in list(instr.args) + list(instr.kwargs.values()):
+        if type(a) is Ref:
+            out.append(a.slot)
+        elif isinstance(a, list):
+            out += [x.slot for x in a if type(x) is Ref]
+    return out
+
+
+def output_slots(spec):
+    kind = spec[0]
+    if kind in ("tensor", "array", "item", "copy"):
+        return [spec[1]]
+    if kind == "seq":
+        return [s for sub in spec[2] for s in output_slots(sub)]
+    if kind == "dict":
+        return [s for _, sub in spec[1] for s in output_slots(sub)]
+    return []
+
+
+def _out_expr(spec, names):
+    kind = spec[0]
+    if kind == "tensor":
+        return f"wrap(v{spec[1]})"
+    if kind == "array":
+        return f"v{spec[1]}"
+    if kind == "copy":
+        return f"v{spec[1]}.copy()"
+    if kind == "item":
+        return f"v{spec[1]}.item()"
+    if kind == "seq":
+        inner = ", ".join(_out_expr(s, names) for s in spec[2])
+        return f"({inner},)" if spec[1] is tuple else f"[{inner}]"
+    if kind == "dict":
+        return "{" + ", ".join(f"{_expr(k, names)}: {_out_expr(s, names)}" for k, s in spec[1]) + "}"
+    return names.const(spec[1])
+
+
+def generate(program, out_spec, name="compiled_step"):
+    """(function(inputs) -> result, source) for a recorded program and its output spec."""
+    from ..autograd.tensor import Tensor
+
+    names = _Names()
+    names.ns["wrap"] = Tensor._wrap
+    keep = set(output_slots(out_spec))
+    last = {}
+    for k, instr in enumerate(program):
+        for s in _uses(instr):
+            last[s] = k
+    lines = [f"def {name}(inputs):"]
+    for k, instr in enumerate(program):
+        kind, o = instr.kind, instr.out
+        if kind == "input":
+            i, dtype = instr.args[0], instr.extra
+            src = f"inputs[{i}]" if dtype is None else f"inputs[{i}].astype({names.const(dtype)})"
+            lines.append(f"    v{o} = {src}")
+        elif kind == "param":
+            lines.append(f"    v{o} = {names.const(instr.args[0])}.data")
+        elif kind == "const":
+            lines.append(f"    v{o} = {names.const(instr.extra)}")
+        elif kind == "call":
+            args = ["AM"] + [_expr(a, names) for a in instr.args]
+            args += [f"{k_}={_expr(v, names)}" for k_, v in instr.kwargs.items()]
+            call = f"{names.const(instr.fn)}({', '.join(args)})"
+            lines.append(f"    v{o} = {'asarray(' + call + ')' if instr.extra is True else call}  # {instr.tag}")
+        elif kind == "add":
+            a, b = instr.args
+            lines.append(f"    v{o} = v{a.slot} + v{b.slot}")
+        elif kind == "unbroadcast":
+            a, b = instr.args
+            lines.append(f"    v{o} = unbroadcast(v{a.slot}, v{b.slot})")
+        elif kind == "source":
+            args = ", ".join(_expr(a, names) for a in instr.args)
+            lines.append(f"    v{o} = {names.const(instr.fn)}({args})  # {instr.tag}")
+        elif kind == "accum":
+            t, g = instr.args
+            lines.append(f"    {names.const(t)}._accumulate_grad(v{g.slot})")
+        elif kind == "hooks":
+            t, g = instr.args
+            lines.append(f"    v{o} = {names.const(t)}._run_hooks(v{g.slot})")
+        elif kind == "effect":
+            args = ", ".join(_expr(a, names) if type(a) is Ref or a is None else names.const(a) for a in instr.args)
+            lines.append(f"    {names.const(instr.fn)}({args})  # {instr.tag}")
+        elif kind == "raw":   # a line written by an optimisation pass (fused.py)
+            lines.append("    " + instr.extra.format(*[_expr(a, names) for a in instr.args]))
+        else:
+            raise AssertionError(kind)
+        dead = sorted({s for s in _uses(instr) if last.get(s) == k and s not in keep})
+        if dead:
+            lines.append("    del " + ", ".join(f"v{s}" for s in dead))
+    lines.append(f"    return {_out_expr(out_spec, names)}")
+    source = "\n".join(lines) + "\n"
+    code = compile(source, f"<tinygrad_udl.compile {name}>", "exec")
+    ns = dict(names.ns)
+    exec(code, ns)
+    return ns[name], source
