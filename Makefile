@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench reproduce setup graphviz clean
+.PHONY: demo test bench reproduce docs setup graphviz clean
 
 setup: $(STAMP) graphviz
 
@@ -41,6 +41,11 @@ bench: setup
 # The full-length book experiments (minutes; not in CI): writes reproduce/REPORT.md.
 reproduce: setup
 	$(PY) -m tinygrad_udl reproduce --out reproduce
+
+# The documentation site (MkDocs Material; the API reference comes from the docstrings): site/index.html.
+docs: setup
+	$(PY) -m pip install --quiet -e '.[docs]'
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis out

@@ -8,6 +8,8 @@
   entry with its full default setup, then the two chapter-7 experiments that are not trainable zoo
   models (`EXPERIMENTS`: fig. 7.7's variance propagation, fig. 7.8's training listing; about a second
   together), and a report `REPORT.md` with each number beside the book's.
+- The analysis experiments of chapters 8, 9, 11 and 20 (`tinygrad_udl.sweep`, `sweep_names()`) then
+  run as sweeps with their default grids; their comparison rows and figures go into the report too.
 """
 from __future__ import annotations
 
@@ -42,6 +44,16 @@ EXPERIMENTS = {
 }
 
 
+# The analysis experiments of chapters 8, 9, 11 and 20 are sweeps (`tinygrad_udl.sweep`): `reproduce` runs
+# each with its default grid (minutes each on a 2-core machine; `tinygrad-udl sweep NAME --full` runs the
+# book's) on a local process pool, with the sweep's own seeds; the runs go to <out>/sweeps/<name>/.
+def sweep_names() -> list:
+    """The names of the analysis sweeps, in book order."""
+    from .sweep import sweeps
+
+    return list(sweeps())
+
+
 def demo_training(out_dir, quiet=False, seed=0) -> list:
     """Train fig. 8.2's MLP and fig. 10.8's CNN and FC baseline on MNIST-1D; print and return the rows.
 
@@ -69,24 +81,33 @@ def demo_training(out_dir, quiet=False, seed=0) -> list:
     return rows
 
 
-def reproduce(out_dir="reproduce", only=None, quiet=False, seed=0) -> Path:
+def reproduce(out_dir="reproduce", only=None, quiet=False, seed=0, workers=None) -> Path:
     """Run every zoo entry and chapter-7 experiment (or those named in `only`) with its full setup;
     write `<out_dir>/REPORT.md`.
 
     Each model's history goes to `<out_dir>/<name>/history.json` (and `curves.png` with matplotlib).
+    The analysis sweeps (`sweep_names()`) run their default grids on a local pool of `workers`
+    processes (default: every core) into `<out_dir>/sweeps/<name>/`, resuming from runs already there.
     Returns the report's path.
     """
     out_dir = Path(out_dir)
     entries = registry()
-    names = list(entries) + list(EXPERIMENTS) if not only else list(only)
-    unknown = [n for n in names if n not in entries and n not in EXPERIMENTS]
+    sweeps = sweep_names()
+    names = list(entries) + list(EXPERIMENTS) + sweeps if not only else list(only)
+    unknown = [n for n in names if n not in entries and n not in EXPERIMENTS and n not in sweeps]
     if unknown:
         raise KeyError(f"no zoo model called {', '.join(map(repr, unknown))}; the zoo has: {', '.join(entries)}; "
-                       f"the other experiments: {', '.join(EXPERIMENTS)}")
+                       f"the other experiments: {', '.join(EXPERIMENTS)}; the sweeps: {', '.join(sweeps)}")
     plot = _have_matplotlib()
     sections, all_rows = [], []
     start = time.perf_counter()
     for name in names:
+        if name in sweeps:
+            section, rows = _sweep_section(name, out_dir, quiet, f"[{names.index(name) + 1}/{len(names)}]", plot,
+                                           workers)
+            sections.append(section)
+            all_rows += rows
+            continue
         if name in EXPERIMENTS:
             section, rows = _experiment_section(name, seed, quiet, f"[{names.index(name) + 1}/{len(names)}]")
             sections.append(section)
@@ -142,6 +163,33 @@ def _experiment_section(name, seed, quiet, counter):
         f"- command: `tinygrad-udl reproduce --only {name} --seed {seed}`",
         f"- ran in {seconds:.1f} s", "",
         markdown_table(rows), ""])
+    return text, rows
+
+
+def _sweep_section(name, out_dir, quiet, counter, plot, workers=None):
+    """Run one analysis sweep's default grid (resuming); return its report section and its rows."""
+    from .sweep import get, run_sweep, write_outputs
+    from .sweep.report import summary_markdown
+
+    sweep = get(name)
+    if not quiet:
+        print(f"{counter} {name} (sweep, section {sweep.section})", flush=True)
+    folder = out_dir / "sweeps" / name
+    start = time.perf_counter()
+    result = run_sweep(sweep, folder, workers=workers, progress=False if quiet else None)
+    files = write_outputs(result, folder, plot=plot)
+    seconds = time.perf_counter() - start
+    rows = result.summary()
+    if not quiet:
+        print(format_table(rows), "\n", flush=True)
+    figure = [f"![{name}]({p.relative_to(out_dir).as_posix()})" for p in files if p.suffix == ".png"]
+    text = "\n".join([
+        f"### {name} (section {sweep.section})", "",
+        summary_markdown(result), "",
+        f"- command: `tinygrad-udl sweep {name}` (`--full` for the book's grid)",
+        f"- ran {len(result.records)} runs ({result.computed} computed now) in {seconds:.1f} s; run files in "
+        f"`{folder.relative_to(out_dir).as_posix()}/runs/`, all runs in "
+        f"`{folder.relative_to(out_dir).as_posix()}/table.md`", "", *figure, ""])
     return text, rows
 
 

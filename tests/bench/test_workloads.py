@@ -221,7 +221,7 @@ def test_w3_epoch_uses_every_example_once_and_reports_accuracy():
 def test_w4_features_are_the_figure_s_60():
     assert w4_mnist1d_cnn.ARCH[-1] == ("linear", 60, 10)
     n_params = sum(p.size for p in classifier.initial_parameters(w4_mnist1d_cnn.ARCH))
-    assert n_params == 2050  # fig. 10.7 (GUIDE.md)
+    assert n_params == 2050  # fig. 10.7
 
 
 def test_w5_gflops_are_reported_against_the_matmul_row():

@@ -108,7 +108,7 @@ def test_momentum_zero_is_plain_sgd(data, lr, style):
 @given(data=start_and_grads(), alpha=learning_rates, beta=st.floats(0.01, 0.99))
 @settings(max_examples=40, deadline=None)
 def test_torch_sgd_with_scaled_lr_reproduces_book_momentum(data, alpha, beta):
-    """CONVENTIONS.md: SGD(lr=α(1−β), momentum=β) in PyTorch's form is eq. 6.11 exactly."""
+    """docs/conventions.md, "Momentum": SGD(lr=α(1−β), momentum=β) in PyTorch's form is eq. 6.11 exactly."""
     phi0, grads = data
     torch_p, book_p = param(phi0), param(phi0)
     torch_path = run(SGD([torch_p], lr=alpha * (1 - beta), momentum=beta), torch_p, grads)
@@ -117,7 +117,7 @@ def test_torch_sgd_with_scaled_lr_reproduces_book_momentum(data, alpha, beta):
 
 
 def test_dampening_beta_is_not_the_book_rule():
-    """PyTorch's dampening=β skips the damping on step 1, so it differs from eq. 6.11 (CONVENTIONS.md)."""
+    """PyTorch's dampening=β skips the damping on step 1, so it differs from eq. 6.11 (docs/conventions.md, "Momentum")."""
     phi0, grads, beta = np.zeros(1), [np.ones(1)] * 2, 0.9
     p = param(phi0)
     torch_path = run(SGD([p], lr=1.0, momentum=beta, dampening=beta), p, grads)

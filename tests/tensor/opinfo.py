@@ -1,4 +1,4 @@
-"""The op registry (OpInfo + Hypothesis, see DESIGN.md "Testing shape").
+"""The op registry (OpInfo + Hypothesis, see docs/tensors.md, "How this is tested").
 
 One `OpInfo` per Tensor operation: how to call it on tensors, a numpy/scipy reference written here
 (independent of the engine), a Hypothesis strategy for its inputs, and tolerances. The generic tests

@@ -1,4 +1,4 @@
-"""Autograd semantics of Tensor (DESIGN.md "Semantics to fix once"), checked against closed forms.
+"""Autograd semantics of Tensor (docs/tensors.md, "Backward, and what it keeps"), checked against closed forms.
 
 Accumulation across backward calls, freed graphs, create_graph, detach, no_grad / enable_grad, hooks,
 retain_grad, gradients summed back over broadcast axes, the dtype of gradients, read-only gradient

@@ -1,7 +1,7 @@
 """The book's backpropagation for a deep ReLU network (section 7.4, eqs. 7.16-7.24), by hand in numpy,
 equals the engine's gradients.
 
-Row-batch form (GUIDE.md section 7; X is N x D_i, Omega_k is out x in as in the book and PyTorch):
+Row-batch form (the book's section 7.4 in rows; X is N x D_i, Omega_k is out x in as in the book and PyTorch):
     forward   f_0 = X Omega_0^T + beta_0,  h_k = ReLU[f_{k-1}],  f_k = h_k Omega_k^T + beta_k  (k = 1..K)
     loss      l = sum over the batch of ||f_K - y||^2  (least squares, summed over examples)
     backward  G_K = dl/df_K = 2 (f_K - y)

@@ -1,6 +1,6 @@
 """Kinks and extreme values, on purpose (the generic op tests stay away from them).
 
-Documented choices (CONVENTIONS.md, docs/tensors.md): ReLU'(0) = 0, |x|'(0) = 0, leaky ReLU'(0) = slope;
+Documented choices (docs/conventions.md, "Kinks"; docs/tensors.md): ReLU'(0) = 0, |x|'(0) = 0, leaky ReLU'(0) = slope;
 max/min (reductions and the elementwise maximum/minimum) split the gradient evenly among tied
 winners; clip passes the gradient on its boundaries (PyTorch's clamp). Softmax, log-softmax and
 logsumexp stay finite for logits of +-1e4 (eq. 5.24); sigmoid and softplus for +-1000.

@@ -126,7 +126,7 @@ TANH = primitive("tanh", lambda o, x: o.tanh(x),
                  lambda o, g, out, x: g * (1 - out * out), sample=inputs(normal(3, 4)))
 SIGMOID = primitive("sigmoid", lambda o, x: o.sigmoid(x),
                     lambda o, g, out, x: g * (out * (1 - out)), sample=inputs(normal(3, 4)))
-# ReLU'(0) = 0 (CONVENTIONS.md: the book's answer booklet, and PyTorch).
+# ReLU'(0) = 0 (docs/conventions.md, "Kinks": the book's answer booklet, and PyTorch).
 RELU = primitive("relu", lambda o, x: o.maximum(x, 0),   # not x * (x > 0): that is nan at -inf
                  lambda o, g, out, x: g * (x > 0), sample=inputs(away_from_zero(3, 4)))
 # Leaky ReLU (eq. 3.13 / 7.41): slope `slope` for x <= 0, so LReLU'(0) = slope, as PyTorch.

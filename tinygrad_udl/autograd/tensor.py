@@ -29,6 +29,9 @@ from .graph import Node, _mode, run_backward, version_sum
 from .value import Value
 
 _default_dtype = np.dtype(np.float32)
+# Recording hook for `tinygrad_udl.compile` (tinygrad_udl/compile/): None except while a compiled
+# function is being traced, when `apply` reports each primitive call to it (one test per call).
+_recorder = None
 _rng = np.random.default_rng()
 
 
@@ -320,6 +323,8 @@ class Tensor(Node):
         if not self.data.flags.writeable:
             raise ValueError(f"{op}(): the tensor's data is read-only (a gradient array is shared between "
                              "tensors); assign a new tensor instead")
+        if _recorder is not None:   # compile: an in-place write inside a traced function is refused
+            _recorder.in_place(self, op)
         write(self.data)
         self._version += 1
         return self
@@ -344,6 +349,8 @@ class Tensor(Node):
 
     def _bump_version(self):
         """For library code that writes `.data` in place directly (optimizer steps, init, loading)."""
+        if _recorder is not None:   # compile: allowed inside a recorded optimizer step, refused elsewhere
+            _recorder.in_place(self, "an in-place write")
         self._version += 1
 
     # ---- arithmetic -------------------------------------------------------------------------------
@@ -723,6 +730,8 @@ def apply(rule, *inputs, **params):
         raise ShapeError(_explain(rule, inputs, e)) from None
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
+    if _recorder is not None:   # compile: tracing records this primitive call
+        _recorder.apply(rule, inputs, params, out, data)
     out.grad = None
     out.label = None
     out._hooks = None

@@ -317,3 +317,61 @@ class ValueOps(metaclass=R.Namespace):
 
 
 Value._node_ops = ValueOps
+
+
+# ---- between the two engines ------------------------------------------------------------------------
+
+
+def from_values(values, *, dtype=None, requires_grad=False):
+    """A `Tensor` of the numbers held by `values`: a Value, or a (nested) list or tuple of Values
+    and plain numbers, shaped as `Tensor([[...], ...])` would shape the numbers (as
+    `tinygrad_udl.from_numpy` makes a Tensor of an array).
+
+    The graph is cut: the Tensor is a new leaf that holds copies of the `.data` of the Values, and
+    no gradient flows from it back to them (the two engines keep separate graphs). `dtype=None`
+    gives the default float dtype, like `Tensor([...])`; `dtype=np.float64` keeps every digit of
+    the Values (which are Python floats).
+
+        x = from_values([Value(1.0), Value(2.0)], dtype=np.float64)   # Tensor([1., 2.])
+    """
+    from .tensor import Tensor  # tensor.py imports this module
+
+    def numbers_of(x):
+        if isinstance(x, Value):
+            return x.data
+        if isinstance(x, list | tuple):
+            return [numbers_of(v) for v in x]
+        if isinstance(x, numbers.Real) and not isinstance(x, bool):
+            return float(x)
+        raise TypeError(f"from_values: expected Values (or lists of them, or plain numbers), got "
+                        f"{type(x).__name__} {x!r:.60}")
+
+    return Tensor(numbers_of(values), dtype=dtype, requires_grad=requires_grad)
+
+
+def to_values(tensor, label=None):
+    """The elements of `tensor` (a Tensor or a numpy array) as new `Value` leaves, in nested lists
+    shaped like the tensor (as `tensor.tolist()`); a one-number 0-d tensor gives one Value.
+
+    The graph is cut: the Values start new graphs of their own, so gradients computed through them
+    reach their `.grad`, not the tensor's (`from_values([v.grad for v in values])` collects them).
+    With `label="w"` the Values are labelled `w[0, 1]` (for graph drawings).
+
+        v = to_values(Tensor([[1.0, 2.0]]), label="x")   # [[Value(x[0, 0]: ...), Value(x[0, 1]: ...)]]
+    """
+    import numpy as np
+
+    from .tensor import Tensor
+
+    array = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"to_values: expected real numbers, got dtype {array.dtype}")
+
+    def build(a, index):
+        if a.ndim == 0:
+            name = None if label is None else (f"{label}[{', '.join(map(str, index))}]" if index else label)
+            return Value(float(a), label=name)
+        return [build(a[i], index + (i,)) for i in range(a.shape[0])]
+
+    return build(array, ())
+

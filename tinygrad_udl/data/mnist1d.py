@@ -6,7 +6,7 @@ The examples are generated locally with the reference `mnist1d` package's own ge
 (`make_dataset`): nothing is downloaded and no pickle is read.
 
 The generator draws `num_samples // 10` examples per class from ten 12-point templates (padding,
-scaling, circular shift, correlated and iid noise, shear, resampling to 40 points; see GUIDE.md,
+scaling, circular shift, correlated and iid noise, shear, resampling to 40 points; see docs/data.md and the book's
 chapter 8), shuffles them and standardizes the whole set with one global mean and standard
 deviation. The train/test split is the shuffled order cut in two.
 """

@@ -72,7 +72,7 @@ def make_gabor_1d(n: int = 28, *, rng, phi0: float = 0.0, phi1: float = 16.6,
 def quasi_sinusoid(x):
     """The "quasi-sinusoidal" true function mu(x) of fig. 8.3: exp(sin(2 pi x)) on [0, 1].
 
-    The book only draws it; this is the function the companion notebooks use (GUIDE.md,
+    The book only draws it; this is the function the companion notebooks use (docs/conventions.md, "Data";
     chapter 8). Needed for the bias term (f_mu[x] - mu[x])^2 of eqs. 8.4-8.7.
     """
     return np.exp(np.sin(2.0 * np.pi * np.asarray(x, dtype=np.float64)))
@@ -84,7 +84,7 @@ def make_quasi_sinusoid_1d(n: int = 15, *, rng, noise_std: float = 0.3):
     As the fig. 8.3 caption says: [0, 1] is divided into n equal segments, one x is drawn
     uniformly within each segment, and y = mu(x) + Gaussian noise with a fixed variance, where
     mu is `quasi_sinusoid`. The noise level is not printed; noise_std = 0.3 is the companion
-    notebooks' value (GUIDE.md). Test data are generated in the same way (call again with
+    notebooks' value (docs/conventions.md, "Data"). Test data are generated in the same way (call again with
     another seed). The book's data sets have 6, 10, 15 and 100 points (figs. 8.5-8.9).
 
     Returns:

@@ -220,7 +220,8 @@ class GradcheckReport:
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def _table(self):
+    def _rows(self):
+        """The per-input table: (header, rows), the order column only for higher-order checks."""
         header = ("input", "order", "shape", "max abs err", "max rel err", "worst element", "autodiff",
                   "numerical", "status")
         rows = [header]
@@ -231,8 +232,82 @@ class GradcheckReport:
                          "-" if c.numerical is None else f"{c.numerical:.9g}", c.status))
         if self.order == 1:
             rows = [r[:1] + r[2:] for r in rows]
+        return rows[0], rows[1:]
+
+    def _table(self):
+        header, body = self._rows()
+        rows = [header] + body
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         return "\n".join("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
+
+    # ---- notebooks ------------------------------------------------------------------------------
+
+    def _settings(self):
+        return (f"order {self.order}, mode {self.mode}; "
+                + ("step h = cbrt(eps64)·max(1, |x|)" if self.eps is None else f"step h = {self.eps:g}")
+                + f"; tolerance {self.atol:g} + {self.rtol:g}·|value|")
+
+    def _extras(self):
+        """(title, lines) of the parts below the table: kinks, unresolved elements, the wrong node, notes."""
+        parts = []
+        for d in self.directional:
+            parts.append(("fast check", [f"order {d.order}: directional derivative autodiff {d.autodiff:.9g}, "
+                                         f"numerical {d.numerical:.9g}, error {d.abs_err:.3g} "
+                                         f"(allowed {d.allowed:.3g}): " + ("ok" if d.ok else "mismatch")]))
+        if self.kinks:
+            lines = [str(k) for k in self.kinks[:10]]
+            if len(self.kinks) > 10:
+                lines.append(f"... and {len(self.kinks) - 10} more")
+            parts.append((f"non-differentiable points ({len(self.kinks)}; reported, not failures)", lines))
+        if self.unresolved:
+            lines = [str(u) for u in self.unresolved[:10]]
+            if len(self.unresolved) > 10:
+                lines.append(f"... and {len(self.unresolved) - 10} more")
+            parts.append((f"not checked ({len(self.unresolved)}; neither passed nor failed)", lines))
+        if self.wrong_node is not None:
+            parts.append(("localisation", str(self.wrong_node).splitlines()))
+        elif self.localisation:
+            parts.append(("localisation", self.localisation.splitlines()))
+        if self.notes:
+            parts.append(("notes", list(self.notes)))
+        return parts
+
+    def _repr_markdown_(self):
+        verdict = self.verdict if self.ok else f"**{self.verdict}**"
+        out = [f"gradcheck: {verdict} ({self._settings()})", ""]
+        if self.checks:
+            header, body = self._rows()
+            status = len(header) - 1
+            body = [r[:status] + (r[status] if r[status] == "ok" else f"**{r[status]}**",) for r in body]
+            from ..viz.display import markdown_table
+
+            out += [markdown_table(header, body), ""]
+        for title, lines in self._extras():
+            out += [f"*{title}*:", ""] + [f"- {line}" for line in lines] + [""]
+        return "\n".join(out)
+
+    def _repr_html_(self):
+        """The verdict in colour, the per-input table with failing rows highlighted (`tg-fail`),
+        kinks (`tg-kink`) and unresolved elements (`tg-unresolved`) shaded, then the details."""
+        from ..viz.display import esc, html_table, verdict_html
+
+        out = ['<div class="tg-gradcheck">', verdict_html(self.verdict, f"({self._settings()})")]
+        if self.checks:
+            header, body = self._rows()
+            kinds = {"FAIL": "fail", "KINK": "kink", "SINGULARITY": "unresolved", "UNDECIDED": "unresolved"}
+            status = [kinds.get(c.status) for c in self.checks]
+            marks = {(r, len(header) - 1): s or "ok" for r, s in enumerate(status)}
+            out.append(html_table(header, body, numeric=tuple(i for i, h in enumerate(header) if h in (
+                "order", "max abs err", "max rel err", "autodiff", "numerical")), row_status=status,
+                cell_status=marks, css_class="tg-table tg-gradcheck-inputs"))
+        for title, lines in self._extras():
+            body = "".join(f"<li>{esc(line)}</li>" for line in lines)
+            if title == "localisation":
+                body = f"<pre>{esc(chr(10).join(lines))}</pre>"
+            else:
+                body = f"<ul>{body}</ul>"
+            out.append(f"<p><b>{esc(title)}</b></p>{body}")
+        return "".join(out) + "</div>"
 
 
 class GradcheckError(AssertionError):

@@ -6,7 +6,7 @@
     model = nn.Sequential(nn.Linear(10, 40), nn.ReLU(), nn.Linear(40, 40), nn.ReLU(), nn.Linear(40, 5))
     loss = nn.MSELoss()(model(x), y)                 # fig. 7.8
 
-Layout and conventions (CONVENTIONS.md): row batches (N×D), `Linear.weight` (out, in); losses
+Layout and conventions (docs/conventions.md, "Vector layout"): row batches (N×D), `Linear.weight` (out, in); losses
 default to PyTorch's reduction="mean" (book reproductions pass "sum"); 0-based class labels.
 """
 from . import functional, init, utils

@@ -1,6 +1,6 @@
 """Activation functions a[·] of chapter 3 (eq. 3.2, fig. 3.13, Notes, P3.8): functions and modules.
 
-Derivatives at kinks follow CONVENTIONS.md: ReLU′(0) = 0, leaky ReLU′(0) = slope (as PyTorch);
+Derivatives at kinks follow docs/conventions.md ("Kinks"): ReLU′(0) = 0, leaky ReLU′(0) = slope (as PyTorch);
 heaviside(0) = 1 and rect is 1 on the closed interval [0, 1] (eq. 3.15). Heaviside and rect are
 flat almost everywhere, so their gradient is 0 (no learning signal, P3.8).
 The leaky ReLU slope has no default: the book uses 0.1 (Notes, eq. 16.31) and 0.25 (fig. 3.13b),

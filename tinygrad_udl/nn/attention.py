@@ -5,7 +5,7 @@ The book writes tokens as the columns of a D×N matrix X and computes (eqs. 12.6
     V = β_v1ᵀ + Ω_vX,  Q = β_q1ᵀ + Ω_qX,  K = β_k1ᵀ + Ω_kX,   Sa[X] = V·Softmax[KᵀQ/√D_q]
 
 with the softmax over each column (over the keys), D_q the per-head dimension D/H, and
-MhSa[X] = Ω_c[Sa₁[X]ᵀ, ..., Sa_H[X]ᵀ]ᵀ. Here tokens are rows (CONVENTIONS.md, "Attention
+MhSa[X] = Ω_c[Sa₁[X]ᵀ, ..., Sa_H[X]ᵀ]ᵀ. Here tokens are rows (docs/conventions.md, "Attention
 layout"): X is (N, L, D) (batch_first, the default) or (L, D), Q = XΩ_qᵀ + β_q, and
 
     Sa = Softmax(Q Kᵀ/√D_h) V      softmax over each row (over the keys),

@@ -15,7 +15,7 @@ VJP is `col2im`, which adds every patch back where it came from (a loop over the
 offsets only), and col2im's VJP is im2col again, so gradients of gradients work. The transposed
 convolution (fig. 10.13) is the adjoint: its forward pass is col2im.
 
-Conventions (CONVENTIONS.md): PyTorch's layouts and arguments, not the book's.
+Conventions (docs/conventions.md, "Convolution"): PyTorch's layouts and arguments, not the book's.
 - The operation is cross-correlation, as in the book and PyTorch (no kernel flip).
 - Weights are (C_out, C_in/groups, K[, K]) (PyTorch); the book writes Ω ∈ R^{C_i×C_o×K} (§10.2.5).
   ConvTranspose weights are (C_in, C_out/groups, K[, K]), again as PyTorch.

@@ -2,7 +2,7 @@
 
 The book keeps nodes as the columns of a D×N matrix H and post-multiplies by the adjacency,
 H_{k+1} = a[β1ᵀ + ΩH(A + I)] (eq. 13.10). Transposing gives the row form used here
-(CONVENTIONS.md, "GNN layout"):
+(docs/conventions.md, "GNN layout"):
 
     H_{k+1} = a[(A + I) H Ωᵀ + β]          (H: N×D, Ω: weight (out, in) as Linear)
 

@@ -1,4 +1,4 @@
-"""Parameter initialisation (section 7.5; GUIDE.md §7 table).
+"""Parameter initialisation (section 7.5; docs/conventions.md, "Initialisation").
 
 Through a ReLU layer the pre-activation variance changes by a factor ½·D_h·σ²_Ω (eqs. 7.26-7.29),
 so weights drawn with variance σ²_Ω = 2/D_h keep the forward pass stable (He, eq. 7.30), 2/D_h′

@@ -1,7 +1,7 @@
 """Affine layers and the small shape-only layers around them.
 
 `Linear` is the book's layer f = β + Ωh (eqs. 3.11-3.12, 4.15) in the row-batch layout of
-CONVENTIONS.md ("Vector layout"): a batch is an N×D matrix X with one example per row, so the
+docs/conventions.md ("Vector layout"): a batch is an N×D matrix X with one example per row, so the
 layer computes `X @ W.T + b` with `weight` W = Ω of shape (out, in) and `bias` b = β of shape
 (out,) -- the same names and shapes as PyTorch's `nn.Linear`.
 """

@@ -2,10 +2,10 @@
 
 Each loss is the negative log-likelihood −log Pr(y | θ) of one distribution whose parameters θ the
 network predicts (eq. 5.4), computed from unconstrained outputs (logits, log-rates) with the
-stable forms of GUIDE.md §5: softplus for binary cross-entropy, log-softmax / logsumexp for the
+stable forms (docs/conventions.md, "Stable forms"): softplus for binary cross-entropy, log-softmax / logsumexp for the
 categorical and the mixture, log I₀(κ) = log i0e(κ) + |κ| for von Mises.
 
-Reduction (CONVENTIONS.md, "Loss reduction"): the book **sums** over examples (eqs. 2.5, 5.4,
+Reduction (docs/conventions.md, "Loss reduction"): the book **sums** over examples (eqs. 2.5, 5.4,
 5.11, 5.20, 5.24); PyTorch averages. Every loss takes `reduction="mean" | "sum" | "none"`, with
 PyTorch's "mean" as the default; book reproductions pass `reduction="sum"`. The choice scales
 the gradient, hence the effective SGD learning rate, by the batch size.
@@ -98,7 +98,7 @@ def gaussian_nll_loss(input, target, var, full=True, eps=1e-6, reduction="mean")
     `input` is the predicted mean µ; `var` is σ²: a positive number (fixed variance), a learned
     Tensor (homoscedastic, eq. 5.13), or a Tensor predicted per example (heteroscedastic,
     eqs. 5.14-5.15, where the book takes σ² = f₂[x, φ]²: pass `var=f2 * f2`). A Tensor variance is
-    clamped below at `eps` (no gradient where clamped; "floor the variance", GUIDE.md §5).
+    clamped below at `eps` (no gradient where clamped; docs/conventions.md, "Stable forms").
     `full=True` (default) keeps the constant ½ log 2π, so the value is the exact NLL; PyTorch's
     `gaussian_nll_loss` defaults to full=False (same gradients).
     """
@@ -332,7 +332,7 @@ def poisson_nll_loss(input, target, log_input=True, full=True, eps=1e-8, reducti
 
 # ---- circular data: von Mises (eq. 5.34) --------------------------------------------------------------
 #
-# log I0(κ) overflows as log(np.i0(κ)) near κ ≈ 710 (GUIDE.md §5), so it is a primitive computed as
+# log I0(κ) overflows as log(np.i0(κ)) near κ ≈ 710 (docs/conventions.md, "Stable forms"), so it is a primitive computed as
 # log(i0e(κ)) + |κ| with i0e(κ) = e^{−|κ|} I0(κ). Its derivative is I1/I0 = i1e/i0e, a second
 # primitive whose own derivative follows from Bessel's recurrences: d/dκ (I1/I0) = 1 − r/κ − r²
 # (r = I1/I0; the limit at κ = 0 is 1/2). Written with `o` operations, so every order works.

@@ -404,6 +404,63 @@ class Module:
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
 
+    # ---- summary (text, and a table in notebooks) -------------------------------------------------
+
+    SUMMARY_COLUMNS = ("module", "type", "settings", "parameter shapes", "parameters")
+
+    def _summary_rows(self):
+        """One row per module (self first): qualified name indented by depth, class, extra_repr,
+        the shapes of its own parameters, and how many numbers they hold (a parameter shared by
+        several modules is counted at its first one, so the column adds up to num_parameters())."""
+        seen = set()
+        rows = []
+        for name, module in self.named_modules():
+            shapes, count = [], 0
+            for pname, p in module._parameters.items():
+                if p is None:
+                    continue
+                shapes.append(f"{pname} {tuple(p.shape)}")
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    count += p.size
+            depth = name.count(".") + 1 if name else 0
+            rows.append(("  " * depth + (name or type(self).__name__), type(module).__name__, module.extra_repr(),
+                         ", ".join(shapes), f"{count:,}" if shapes else ""))
+        return rows
+
+    def _summary_title(self):
+        total, trainable = self.num_parameters(), self.num_parameters(trainable_only=True)
+        frozen = "" if trainable == total else f", {total - trainable:,} frozen"
+        return f"{type(self).__name__}: {total:,} parameter{'' if total == 1 else 's'}{frozen}"
+
+    def summary(self) -> str:
+        """A text table of the model: every sub-module with its class, settings, parameter shapes
+        and parameter count, and the total (what a notebook shows as HTML)."""
+        rows = [self.SUMMARY_COLUMNS] + self._summary_rows()
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = [self._summary_title()]
+        for i, r in enumerate(rows):
+            lines.append("  ".join(c.rjust(w) if k == 4 else c.ljust(w) for k, (c, w) in
+                                   enumerate(zip(r, widths))).rstrip())
+            if i == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    SUMMARY_HTML_ROWS = 200  # larger models are cut (with a note) in the notebook table
+
+    def _repr_html_(self):
+        from ..viz.display import esc, html_table
+
+        rows = self._summary_rows()
+        note = ""
+        if len(rows) > self.SUMMARY_HTML_ROWS:
+            note = f"<p>(first {self.SUMMARY_HTML_ROWS} of {len(rows)} modules; model.summary() lists all)</p>"
+            rows = rows[:self.SUMMARY_HTML_ROWS]
+        rows = [(r[0].replace("  ", "\u2003"),) + r[1:] for r in rows]  # indentation that HTML keeps
+        return (f'<div class="tg-module"><p><b>{esc(self._summary_title())}</b></p>'
+                + html_table(self.SUMMARY_COLUMNS, rows, numeric=(4,), css_class="tg-table tg-module-summary")
+                + note + "</div>")
+
 
 class _ModuleSequence(Module):
     """What Sequential and ModuleList share: sub-modules named '0', '1', ... kept in order."""

@@ -12,7 +12,7 @@ test oracle); layer, group and instance norm standardise with one primitive, `st
 VJP is that closed form (two reductions instead of a pass back through mean, variance and
 division), written so that it differentiates again.
 
-**ε convention** (CONVENTIONS.md, "BatchNorm"): `eps_mode="torch"` (default; P11.5 and PyTorch)
+**ε convention** (docs/conventions.md, "BatchNorm"): `eps_mode="torch"` (default; P11.5 and PyTorch)
 divides by √(s² + ε); `eps_mode="book"` divides by s + ε as eq. 11.8 prints it. They agree only
 at ε = 0. s² is the biased variance (divisor = number of values) in both.
 

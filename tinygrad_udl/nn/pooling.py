@@ -6,7 +6,7 @@ arguments and output sizes; no Python loop over positions or examples.
 - Max pooling (fig. 10.11b) picks each window's maximum with `argmax` on a strided view of the
   input, then gathers those elements with an index array, so the gradient goes to the chosen
   element only. On a tie the FIRST maximum in the window (row-major kernel order) is chosen and
-  gets the whole gradient (CONVENTIONS.md); ties are kinks and are tested on purpose.
+  gets the whole gradient (docs/conventions.md, "Kinks"); ties are kinks and are tested on purpose.
   Padding counts as −inf. `return_indices=True` also returns PyTorch's indices: the flat position
   of each maximum in its input plane (h·W + w), which `max_unpool` uses (fig. 10.12b).
 - Mean pooling (fig. 10.11c) is im2col (nn.conv) followed by a mean over each patch.

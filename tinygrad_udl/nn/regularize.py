@@ -4,7 +4,7 @@
   eq. 9.5; it adds 2λφ_j to the gradient), `l1_penalty` is Σ |φ_j| (ch. 9 Notes). The book applies
   them to **weights, not biases**: `weight_parameters(model)` selects them, and
   `parameter_groups(model, weight_decay)` builds optimizer groups that exempt biases and
-  normalisation scales (CONVENTIONS.md, "Weight decay vs L2").
+  normalisation scales (docs/conventions.md, "Weight decay vs L2").
 - The implicit regulariser of gradient descent, (α/4)‖∂L/∂φ‖² (eq. 9.8), as an explicit term.
 - Noise (section 9.3.4): `add_input_noise` for each batch; `add_weight_noise` perturbs the weights
   for one forward/backward pass and restores them.

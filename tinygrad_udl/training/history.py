@@ -93,3 +93,58 @@ class History:
 
     def __repr__(self):
         return f"History({len(self.rows)} rows, keys={self.keys()})"
+
+    # ---- notebooks ------------------------------------------------------------------------------
+
+    HTML_ROWS = 8  # the last rows shown by _repr_html_
+
+    def _repr_html_(self):
+        """A notebook's view: what the run was, a table of the last rows, and the learning curves
+        (an inline PNG, when matplotlib is installed)."""
+        from ..viz.display import esc, html_table, img, png_data_uri
+
+        out = ['<div class="tg-history">']
+        summary = f"History: {len(self.rows)} row" + ("" if len(self.rows) == 1 else "s")
+        if {"steps_run", "epochs_run"} <= set(self.info):
+            summary += f", {self.run_length()}"
+        if "seconds" in self.info:
+            summary += f", {self.info['seconds']:.3g} s"
+        out.append(f"<p>{esc(summary)}</p>")
+        if self.rows:
+            keys = self.keys()
+            first = len(self.rows) - min(len(self.rows), self.HTML_ROWS)
+            shown = self.rows[first:]
+            rows = [[str(first + i)] + [_cell(row.get(k)) for k in keys] for i, row in enumerate(shown)]
+            if first:
+                rows.insert(0, ["..."] + [""] * len(keys))
+            out.append(html_table(["row"] + keys, rows, numeric=tuple(range(len(keys) + 1)),
+                                  css_class="tg-table tg-history-rows"))
+            figure = _figure(self)
+            if figure is not None:
+                out.append(img(png_data_uri(figure), "learning curves"))
+        return "".join(out) + "</div>"
+
+
+def _cell(value):
+    """A number as a short table cell: integers in full, floats to 4 significant digits."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.4g}"
+
+
+def _figure(history):
+    """The learning curves as a matplotlib Figure outside pyplot, or None without matplotlib."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    from .report import draw_history
+
+    figure = Figure(figsize=(8, 2.8) if any(k.endswith("_error") for k in history.keys()) else (4, 2.8))
+    FigureCanvasAgg(figure)
+    return draw_history(history, figure)

@@ -3,7 +3,8 @@
 A result row is a dict with `model`, `metric`, `book` (the value the book prints, or None where it
 prints none), `ours` and optional `epochs` / `note`. `format_table` renders rows as fixed-width
 text for the terminal; `markdown_table` as Markdown for reports. `plot_history` draws the loss and
-error curves of fig. 8.2 with matplotlib, an optional dependency (`pip install tinygrad_udl[plot]`).
+error curves of fig. 8.2 with matplotlib, an optional dependency (`pip install tinygrad_udl[plot]`),
+to a file or as a Figure.
 """
 from __future__ import annotations
 
@@ -50,37 +51,60 @@ def markdown_table(rows, columns=None) -> str:
     return "\n".join(lines)
 
 
-def plot_history(history, path, title=None) -> Path:
-    """Loss (left) and error (right, when recorded) against the step, per split; saved to `path`."""
+def _matplotlib():
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only: no display needed
-        import matplotlib.pyplot as plt
+        import matplotlib  # noqa: F401
     except ImportError:
         raise ImportError("plotting learning curves needs matplotlib: pip install 'tinygrad_udl[plot]' "
                           "(or pip install matplotlib)") from None
+
+
+def draw_history(history, figure, title=None):
+    """Draw the loss (left) and error (right, when recorded) curves of `history` on a matplotlib
+    `figure`, one line per split, against the optimizer step; returns the figure."""
     keys = history.keys()
-    panels = [kind for kind in ("loss", "error") if any(k.endswith(f"_{kind}") for k in keys)]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
-    steps = history.column("step")
-    for ax, kind in zip(axes[0], panels):
+    panels = [kind for kind in ("loss", "error") if any(k.endswith(f"_{kind}") for k in keys)] or ["loss"]
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    steps = history.column("step") if "step" in keys else list(range(len(history)))
+    for ax, kind in zip(axes, panels):
         for split in ("train", "val", "test"):
             if f"{split}_{kind}" in keys:
                 ax.plot(steps, history.column(f"{split}_{kind}"), label=split)
         ax.set_xlabel("step")
         ax.set_ylabel("error (%)" if kind == "error" else "loss")
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         ax.grid(alpha=0.3)
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_history(history, path=None, title=None):
+    """Loss (left) and error (right, when recorded) against the step, per split.
+
+    With `path`, the figure is saved there (the format from the suffix) and the path is returned;
+    nothing global changes (no pyplot, no backend switch). Without `path`, the matplotlib `Figure`
+    is returned: a notebook shows it when it is a cell's value, a script can `savefig` it. It is
+    already closed in pyplot, so a notebook does not show it a second time."""
+    _matplotlib()
+    size = (10, 3.6) if any(k.endswith("_error") for k in history.keys()) else (5, 3.6)
+    if path is None:
+        import matplotlib.pyplot as plt
+
+        figure = plt.figure(figsize=size)
+        plt.close(figure)  # returned, not managed: shown once (as the cell's value), never twice
+        return draw_history(history, figure, title)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size)
+    FigureCanvasAgg(figure)
+    draw_history(history, figure, title)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with atomic_write(path, "wb") as f:
-            # writing to a file object, matplotlib cannot see the name: the format comes from the suffix
-            fig.savefig(f, format=path.suffix.lstrip(".") or None, dpi=120)
-    finally:
-        plt.close(fig)
+    with atomic_write(path, "wb") as f:
+        # writing to a file object, matplotlib cannot see the name: the format comes from the suffix
+        figure.savefig(f, format=path.suffix.lstrip(".") or None, dpi=120)
     return path

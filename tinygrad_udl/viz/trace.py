@@ -124,6 +124,32 @@ class BackwardTrace:
                 out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         return "\n".join(out) + "\n"
 
+    # ---- notebooks ------------------------------------------------------------------------------
+
+    def _repr_markdown_(self):
+        return self.to_markdown()
+
+    def _repr_html_(self):
+        """Two HTML tables (backward passes #1 and #2); on the step that completes a node's gradient
+        (its last contribution) the gradient is in bold."""
+        from .display import esc, html_table
+
+        last = {s.node: s.step for s in self.steps}
+        columns = self._columns("∂")
+        header = "<br/>".join(esc(line) for line in self._header("∂", "\n").splitlines())
+        out = [f'<div class="tg-trace"><p>{header}</p>']
+        for title, steps in self.sections():
+            out.append(f"<h4>{esc(title)}</h4>")
+            if not steps:
+                out.append("<p>(none)</p>")
+                continue
+            rows = [self._cells(s) for s in steps]
+            final = ["final" if last[s.node] == s.step else None for s in steps]
+            bold = {(r, len(columns) - 1): "final" for r, f in enumerate(final) if f}
+            out.append(html_table(columns, rows, numeric=(0, 4, 5, 6, 7), cell_status=bold,
+                                  css_class="tg-table tg-trace-steps"))
+        return "".join(out) + "</div>"
+
 
 def trace_backward(root, *, modules=None, params=None) -> BackwardTrace:
     """The backward pass from the scalar `root` (a Value, or a one-element Tensor), step by step.

@@ -1,7 +1,7 @@
 """The data and loss of each zoo experiment: a `Task` is what a model is trained on.
 
 A task fixes the data (generated from fixed seeds, so every run of an experiment sees the same
-examples and only the model's seed varies), the loss (averaged over examples: CONVENTIONS.md
+examples and only the model's seed varies), the loss (averaged over examples: docs/conventions.md,
 "Loss reduction"; the book's sums differ by the constant factor of the batch size, which the
 learning rates below absorb) and the error rate for classification (section 8.1). Inputs are
 float32 arrays (N, D) or (N, C, L); regression targets are (N, 1) like the models' outputs.

@@ -5,7 +5,7 @@
     y       = β_K + Ω_K h_K                                                     (eq. 4.15)
 
 with Ω_0 of shape D_1×D_i, Ω_k of shape D_{k+1}×D_k, Ω_K of shape D_o×D_K (section 4.4). In the
-library's row-batch layout (CONVENTIONS.md) a batch X is N×D_i and each layer computes
+library's row-batch layout (docs/conventions.md, "Vector layout") a batch X is N×D_i and each layer computes
 X Ω_kᵀ + β_k; `Linear.weight` is Ω_k (out×in) and `Linear.bias` is β_k.
 """
 from __future__ import annotations

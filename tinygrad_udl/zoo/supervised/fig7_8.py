@@ -3,7 +3,7 @@
 The listing trains Linear(10,40) → ReLU → Linear(40,40) → ReLU → Linear(40,5) on 100 random inputs
 and targets: He-uniform weights and zero biases (eq. 7.30), least squares (`MSELoss`, a mean over
 batch × outputs), PyTorch's SGD with lr 0.1 and momentum 0.9 (the prose of section 7.6 says 0.01;
-the code says 0.1, CONVENTIONS.md), the rate halved every 10 epochs (`StepLR`, section 6.2.2), shuffled
+the code says 0.1; docs/conventions.md, "Misprints"), the rate halved every 10 epochs (`StepLR`, section 6.2.2), shuffled
 batches of 10, 100 epochs, the epoch loss the sum of its 10 batch losses. The book prints no output;
 the loss should fall steadily.
 

@@ -4,7 +4,7 @@ The maximum-likelihood recipe (eqs. 5.1-5.6): choose Pr(y | θ), let the network
 θ = f[x, φ], minimise the negative log-likelihood L[φ] = −Σ_i log Pr(y_i | f[x_i, φ]) (eq. 5.4),
 and predict ŷ = argmax_y Pr(y | f[x, φ̂]) (eq. 5.5). Each class below is a deep network
 (eq. 4.15) whose output layer has one unit per distribution parameter, with `nll` (the loss,
-averaged over examples: CONVENTIONS.md "Loss reduction") and `predict` (eq. 5.5) as static methods.
+averaged over examples: docs/conventions.md, "Loss reduction") and `predict` (eq. 5.5) as static methods.
 
 | class                    | Pr(y | θ)                     | outputs               | loss        |
 |--------------------------|-------------------------------|-----------------------|-------------|

@@ -79,7 +79,7 @@ class MNIST1DFullyConnected(DeepNetwork):
     "A fully connected network with the same number of layers and hidden units (i.e., three
     hidden layers with 285, 135, and 60 hidden units, respectively)" -- 19·15, 9·15 and 4·15, the
     sizes of the CNN's hidden layers. 59,065 parameters (the draft's 150,185 is a misprint;
-    CONVENTIONS.md). It can represent the CNN exactly (fig. 10.4) but generalises worse.
+    docs/conventions.md, "Misprints"). It can represent the CNN exactly (fig. 10.4) but generalises worse.
     """
 
     def __init__(self, widths=None, rng=0, dtype=None):

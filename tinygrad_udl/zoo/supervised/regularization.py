@@ -38,7 +38,7 @@ class MNIST1DDropoutMLP(Sequential):
 
     Layers: Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear -- the names of the PyTorch model
     with nn.Dropout at the same places ('0.weight', '3.weight', '6.weight'). Dropout is inverted
-    (kept units scaled by 1/(1 − p) while training; CONVENTIONS.md "Dropout scaling"), so the
+    (kept units scaled by 1/(1 − p) while training; docs/conventions.md, "Dropout scaling"), so the
     network is used unchanged at test time. Masks come from a generator derived from `rng`.
     """
 
