@@ -1,7 +1,7 @@
 """Subcommands of `tinygrad-udl`; see `tinygrad_udl/cli.py`."""
 
 # Modules of this package, in the order `tinygrad-udl --help` lists them.
-COMMANDS = ["demo", "gradcheck", "graph", "trace", "train", "generate", "zoo", "reproduce"]
+COMMANDS = ["demo", "gradcheck", "graph", "trace", "train", "generate", "zoo", "sweep", "reproduce"]
 
 
 class UsageError(Exception):
