@@ -81,6 +81,8 @@ def run(args):
     print()
     for path in result.files:
         print(f"wrote {path}")
+    if result.model_file is not None:
+        print(f"wrote {result.model_file} (the trained model: tinygrad-udl generate NAME --load DIR for chapter 12)")
     return 0
 
 

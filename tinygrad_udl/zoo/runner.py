@@ -44,6 +44,7 @@ class RunResult:
     rows: list
     hyperparameters: dict
     files: list = field(default_factory=list)
+    model_file: Path | None = None   # the trained model's state dict, with `out` (see `load_model`)
 
     def table(self) -> str:
         return format_table(self.rows)
@@ -166,7 +167,9 @@ def run(entry, *, steps=None, epochs=None, lr=None, batch_size=None, seed=0, pro
         plot=False) -> RunResult:
     """Train `entry` (overrides as on the command line) and compare with the book.
 
-    With `out`, writes `<out>/history.json` (and `<out>/curves.png` with `plot=True`).
+    With `out`, writes `<out>/history.json`, the trained model's state dict `<out>/model.npz` (what
+    `load_model` and `tinygrad-udl generate --load` read back), and `<out>/curves.png` and the
+    entry's pictures with `plot=True`.
     """
     hyper = resolve_hyperparameters(entry, steps=steps, epochs=epochs, lr=lr, batch_size=batch_size)
     split = entry.task.load()
@@ -177,8 +180,37 @@ def run(entry, *, steps=None, epochs=None, lr=None, batch_size=None, seed=0, pro
     if out is not None:
         out = Path(out)
         result.files.append(history.save(out / "history.json"))
+        if hasattr(model, "save"):   # a Module (an RL agent's tables are not saved)
+            result.model_file = save_model(model, out)
         if plot:
             result.files.append(plot_history(history, out / "curves.png", title=f"{entry.name} ({entry.section})"))
             if entry.pictures is not None:
                 result.files.extend(entry.pictures(model, history, split, out))
     return result
+
+
+# ---- the trained model in a run folder ----------------------------------------------------------------------
+
+MODEL_FILE = "model.npz"
+
+
+def save_model(model, folder) -> Path:
+    """Write `model`'s state dict to `folder/model.npz` (atomically, `Module.save`); returns the path."""
+    path = Path(folder) / MODEL_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return path
+
+
+def load_model(entry, folder):
+    """`entry`'s full-size model with the weights saved in `folder/model.npz` (or in the file `folder`).
+
+    FileNotFoundError when there is none; the library's `SerializationError` / `StateDictError`
+    (ValueErrors naming the file or the mismatching entries) when the file does not hold this model.
+    """
+    path = Path(folder)
+    if path.is_dir():
+        path = path / MODEL_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no saved model at {path}")
+    return entry.build().load(path)
