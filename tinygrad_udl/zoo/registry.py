@@ -85,7 +85,8 @@ class ZooEntry:
 
 
 # The parts of the book that have zoo entries, in book order: each a module with `entries()`.
-PARTS = ("supervised", "transformers", "graphs", "generative.flows", "generative.vae")
+PARTS = ("supervised", "transformers", "graphs", "generative.gans", "generative.flows", "generative.vae", "generative.diffusion",
+         "rl")
 
 
 @functools.cache
