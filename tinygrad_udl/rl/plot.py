@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..plotting import pyplot
 from .gridworld import BOOK_ACTIONS, layout_grid
 from .policy import policy_matrix
 
@@ -41,7 +42,7 @@ def plot_gridworld(layout, path, values=None, policy=None, actions=BOOK_ACTIONS,
     if unknown:
         raise ValueError(f"plot_gridworld: unknown actions {sorted(unknown)}; use up, right, down, left")
     pi = None if policy is None else policy_matrix(policy, n_cells, len(actions), "plot_gridworld")
-    plt = _pyplot()
+    plt = pyplot("plot_gridworld")
     fig, ax = plt.subplots(figsize=(1.2 * n_columns + 0.4, 1.2 * n_rows + (0.6 if title else 0.2)))
     for s, tile in enumerate(grid.ravel()):
         row, column = divmod(s, n_columns)
@@ -78,15 +79,3 @@ def plot_gridworld(layout, path, values=None, policy=None, actions=BOOK_ACTIONS,
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
-
-
-def _pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only: no display needed
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("plot_gridworld needs matplotlib: pip install 'tinygrad_udl[plot]' "
-                          "(or pip install matplotlib)") from None
-    return plt

@@ -45,28 +45,3 @@ def write_outputs(result, folder, plot=False) -> list:
     return files
 
 
-def save_figure(fig, path) -> Path:
-    """Save a matplotlib figure atomically (format from the suffix) and close it."""
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fig.tight_layout()
-        with atomic_write(path, "wb") as f:
-            fig.savefig(f, format=path.suffix.lstrip(".") or "png", dpi=110)
-    finally:
-        plt.close(fig)
-    return path
-
-
-def pyplot():
-    """matplotlib.pyplot with the file-only backend, or an ImportError saying what to install."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("drawing a sweep's figure needs matplotlib: pip install 'tinygrad_udl[plot]'") from None
-    return plt

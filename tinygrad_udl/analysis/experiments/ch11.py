@@ -59,7 +59,7 @@ def residual_summary(result):
 
 
 def residual_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))

@@ -103,7 +103,7 @@ def _mean(values):
 
 
 def random_labels_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))
@@ -170,7 +170,7 @@ def loss_lines_summary(result):
 
 
 def loss_lines_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -258,7 +258,7 @@ def hessian_summary(result):
 
 
 def hessian_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -350,7 +350,7 @@ def adversarial_summary(result):
 
 
 def adversarial_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))
@@ -439,7 +439,7 @@ def lottery_summary(result):
 
 
 def lottery_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))
@@ -519,7 +519,7 @@ def subspace_summary(result):
 
 
 def subspace_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))

@@ -46,7 +46,7 @@ def bias_variance_summary(result):
 
 
 def bias_variance_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [2, 1]})
@@ -145,7 +145,7 @@ def double_descent_summary(result):
 
 
 def double_descent_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     noises = sorted(result.distinct("label_noise"))

@@ -58,7 +58,7 @@ def lr_batch_summary(result):
 
 
 def lr_batch_plot(result, path):
-    from ...sweep.report import pyplot, save_figure
+    from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))

@@ -17,6 +17,7 @@ import numpy as np
 
 from ...autograd.graph import no_grad
 from ...files import atomic_write
+from ...plotting import pyplot
 from ...graphs.convert import require_networkx
 from .communities import features_bayes_accuracy
 from .oversmoothing import VARIANTS
@@ -25,18 +26,6 @@ from .tasks import COMMUNITIES, karate_graph
 __all__ = ["karate_pictures", "oversmoothing_pictures"]
 
 FACTION_COLOURS = ("tab:blue", "tab:orange")
-
-
-def _pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only: no display needed
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("drawing the chapter-13 pictures needs matplotlib: pip install 'tinygrad_udl[plot]' "
-                          "(or pip install matplotlib)") from None
-    return plt
 
 
 def _save(plt, fig, path) -> Path:
@@ -66,7 +55,7 @@ def _principal_components(h, count=2):
 
 def karate_pictures(model, history, split, out) -> list:
     """`out/graph.png` and `out/embedding.png` for a trained karate-club model (`Transductive`)."""
-    plt, nx = _pyplot(), require_networkx("karate_pictures")
+    plt, nx = pyplot("drawing the chapter-13 pictures"), require_networkx("karate_pictures")
     graph = karate_graph()
     with no_grad():
         predicted = (model.node_outputs().data > 0).astype(int)
@@ -109,7 +98,7 @@ def karate_pictures(model, history, split, out) -> list:
 
 def oversmoothing_pictures(model, history, split, out) -> list:
     """`out/oversmoothing.png`: accuracy and Dirichlet quotient against depth, per layer type."""
-    plt = _pyplot()
+    plt = pyplot("drawing the chapter-13 pictures")
     records = history.info["sweep"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for variant, equation in VARIANTS.items():

@@ -18,7 +18,7 @@ import numpy as np
 
 from pathlib import Path
 
-from ..flows.figures import pyplot, save_figure
+from ....plotting import pyplot, save_figure
 from .comparison import sampler_bin_masses_1d
 from .data import DENSITIES
 from .references import diffused_mixture

@@ -11,29 +11,9 @@ import numpy as np
 
 from ....autograd.graph import no_grad
 from ....autograd.tensor import Tensor
+from ....plotting import pyplot, save_figure
 
 PANEL_POINTS = 150   # grid points per axis of the contour plots
-
-
-def pyplot():
-    """matplotlib.pyplot on the file-only Agg backend; a clear ImportError without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("drawing pictures needs matplotlib: pip install 'tinygrad_udl[plot]'") from None
-    return plt
-
-
-def save_figure(fig, path) -> Path:
-    """Write `fig` to `path` (creating the folder), close it, return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    pyplot().close(fig)
-    return path
 
 
 def plot_density(model, density, path, samples=2_000, seed=0, title=None) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..flows.figures import pyplot, save_figure
+from ....plotting import pyplot, save_figure
 
 SHOWN = 8
 
