@@ -12,7 +12,7 @@ import pytest
 
 import tinygrad_udl as tg
 from tinygrad_udl import nn
-from tinygrad_udl.autograd.rules import primitive
+from tinygrad_udl.autograd.rules import Primitive
 from tinygrad_udl.autograd.tensor import apply
 from tinygrad_udl.gradcheck import check_module
 from tinygrad_udl.viz import trace_backward
@@ -71,8 +71,9 @@ def test_a_trace_escapes_names():
 
 # ---- gradient-check reports ----------------------------------------------------------------------
 
-WRONG_SILU = primitive("display_test_silu", lambda o, x: x * o.sigmoid(x),
-                       lambda o, g, out, x: g * o.sigmoid(x) * (1 + x * o.sigmoid(x)))  # wrong on purpose
+# not declared with primitive(): a declared one would join the table that the op sweep checks
+WRONG_SILU = Primitive("display_test_silu", lambda o, x: x * o.sigmoid(x),
+                       (lambda o, g, out, x: g * o.sigmoid(x) * (1 + x * o.sigmoid(x)),))  # wrong on purpose
 
 
 class TinyNet:
