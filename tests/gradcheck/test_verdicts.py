@@ -6,8 +6,6 @@ each test's premise come from closed forms, never from the checker.
 """
 import json
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -255,16 +253,3 @@ def test_a_tensor_of_points_gets_one_verdict_per_element():
     with wrong_vjp(rules.LOG, 1.01):
         row = gradcheck(lambda x: x.log().sum(), [x]).checks[0]
     assert (row.failed, row.singular) == (2, 1)
-
-
-# ---- the docs' examples ----------------------------------------------------------------------------
-
-
-def test_the_docs_code_blocks_run():
-    """docs/gradcheck.md shows each verdict; its ```python blocks run in order and assert what it says."""
-    doc = Path(__file__).resolve().parents[2] / "docs" / "gradcheck.md"
-    blocks = re.findall(r"^```python\n(.*?)^```", doc.read_text(), flags=re.S | re.M)
-    assert len(blocks) >= 4
-    namespace = {"__name__": "docs_gradcheck"}
-    for i, block in enumerate(blocks):
-        exec(compile(block, f"{doc.name} block {i + 1}", "exec"), namespace)
