@@ -103,15 +103,19 @@ class LocalPool:
 def _stop(pool):
     """Cancel what has not started and end the worker processes now (runs in flight are abandoned:
     their records were never written, so a re-run computes them)."""
-    pool.shutdown(wait=False, cancel_futures=True)
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
     if terminate is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
         terminate()
         return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    # the processes are taken before shutdown(): it may drop the executor's list of them, and a worker
+    # left running would finish its run after the sweep has returned
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         if process.is_alive():
             process.terminate()
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in processes:
         process.join(timeout=5)
 
 
