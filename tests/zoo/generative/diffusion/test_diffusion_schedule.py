@@ -73,7 +73,10 @@ def test_the_posterior_is_bayes_rule_on_a_grid(betas, data):
     beta, previous = betas[t - 1], alphas[t - 1]
     # q(z_{t-1} | z_t, x) ∝ q(z_t | z_{t-1}) q(z_{t-1} | x): the forward step (eq. 18.2) times the kernel at t-1
     centre, spread = np.sqrt(previous) * x, np.sqrt(1 - previous) + np.sqrt(beta)
-    grid = np.linspace(centre - 12 * spread - abs(z_t), centre + 12 * spread + abs(z_t), 200_001)
+    # the grid spans both factors: the kernel's centre and where the forward step puts z_{t-1} (z_t / √(1-β));
+    # with a small β the posterior sits near the latter, however far the kernel's centre is
+    ends = (centre, z_t / np.sqrt(1 - beta))
+    grid = np.linspace(min(ends) - 12 * spread, max(ends) + 12 * spread, 200_001)
     log_weight = log_normal(z_t, np.sqrt(1 - beta) * grid, beta) + log_normal(grid, np.sqrt(previous) * x, 1 - previous)
     weight = np.exp(log_weight - log_weight.max())
     weight /= weight.sum()
