@@ -23,13 +23,15 @@ def pyplot(what="drawing pictures"):
     return plt
 
 
-def save_figure(fig, path, dpi=110) -> Path:
+def save_figure(fig, path, dpi=110, tight=True) -> Path:
     """Write `fig` to `path` (the format from its suffix, PNG by default; atomically, creating the
-    folder), close it, and return the path."""
+    folder), close it, and return the path. `tight=False` keeps the layout as drawn (a figure with a
+    shared colour bar)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fig.tight_layout()
+        if tight:
+            fig.tight_layout()
         with atomic_write(path, "wb") as f:
             fig.savefig(f, format=path.suffix.lstrip(".") or "png", dpi=dpi)
     finally:

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...autograd.graph import no_grad
-from ...files import atomic_write
-from ...plotting import pyplot
+from ...plotting import pyplot, save_figure
 from ...graphs.convert import require_networkx
 from .communities import features_bayes_accuracy
 from .oversmoothing import VARIANTS
@@ -26,18 +25,6 @@ from .tasks import COMMUNITIES, karate_graph
 __all__ = ["karate_pictures", "oversmoothing_pictures"]
 
 FACTION_COLOURS = ("tab:blue", "tab:orange")
-
-
-def _save(plt, fig, path) -> Path:
-    """Write `fig` to the PNG `path` (atomically, creating the folder) and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with atomic_write(path, "wb") as f:
-            fig.savefig(f, format="png", dpi=120)
-    finally:
-        plt.close(fig)
-    return path
 
 
 def _faction_legend(ax, names):
@@ -80,7 +67,7 @@ def karate_pictures(model, history, split, out) -> list:
     ax.set_title(f"predicted faction (fill), true faction (ring); squares: the 2 labelled members\n"
                  f"{wrong} of 32 unlabelled members wrong")
     ax.axis("off")
-    files.append(_save(plt, fig, Path(out) / "graph.png"))
+    files.append(save_figure(fig, Path(out) / "graph.png"))
 
     fig, ax = plt.subplots(figsize=(6, 5))
     xy = _principal_components(last_hidden)
@@ -92,7 +79,7 @@ def karate_pictures(model, history, split, out) -> list:
     ax.set_title(f"last hidden layer ({last_hidden.shape[1]} units), projected; fill: predicted, ring: true")
     ax.grid(alpha=0.3)
     _faction_legend(ax, graph.label_names)
-    files.append(_save(plt, fig, Path(out) / "embedding.png"))
+    files.append(save_figure(fig, Path(out) / "embedding.png"))
     return files
 
 
@@ -131,5 +118,5 @@ def oversmoothing_pictures(model, history, split, out) -> list:
         ax.legend(fontsize=7)
     fig.suptitle("over-smoothing: two communities, 40 labelled nodes of 200")
     fig.tight_layout()
-    return [_save(plt, fig, Path(out) / "oversmoothing.png")]
+    return [save_figure(fig, Path(out) / "oversmoothing.png")]
 

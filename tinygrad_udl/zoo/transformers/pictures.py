@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...files import atomic_write
+from ...plotting import pyplot, save_figure
 
 # How characters that print as nothing are labelled on the axes.
 _VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥"}
@@ -22,14 +22,7 @@ def attention_maps(model, tokens, labels, path, layer=0, title=None) -> Path:
     """Draw the attention weights of every head of `model`'s layer `layer` for the one sequence
     `tokens` (ids, at most the model's context length; `labels[i]` names token i on the axes) into
     the PNG `path`, one panel per head; returns the path."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only: no display needed
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("drawing attention maps needs matplotlib: pip install 'tinygrad_udl[plot]' "
-                          "(or pip install matplotlib)") from None
+    plt = pyplot("drawing attention maps")
     weights = model.attention_weights(np.asarray(tokens, dtype=np.int64)[None], layer)[0]   # (H, L, L)
     heads, length = weights.shape[0], weights.shape[1]
     names = [_VISIBLE.get(str(label), str(label)) for label in labels]
@@ -49,14 +42,7 @@ def attention_maps(model, tokens, labels, path, layer=0, title=None) -> Path:
         ax.set_ylabel("query n")
     fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6, label="attention weight a[x_m, x_n]")
     fig.suptitle(title or f"attention weights of layer {layer + 1}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with atomic_write(path, "wb") as f:
-            fig.savefig(f, format="png", dpi=130)
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=130, tight=False)
 
 
 def attention_pictures(model, tokens, labels, out, name) -> list:
