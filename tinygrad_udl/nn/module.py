@@ -56,6 +56,21 @@ def _check_name(name, what):
                        "('.' separates the levels of qualified names such as 'layers.0.weight')")
 
 
+def check_state_keys(state_dict, expected, strict):
+    """`(missing, unexpected, problems)` of a state dict against the keys a model `expected`: what
+    every `load_state_dict` checks first (with `strict`, missing or unexpected keys are problems)."""
+    if not isinstance(state_dict, dict):
+        raise StateDictError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
+    missing = sorted(expected - set(state_dict))
+    unexpected = sorted(set(state_dict) - expected)
+    problems = []
+    if strict and missing:
+        problems.append(f"missing keys: {', '.join(missing)}")
+    if strict and unexpected:
+        problems.append(f"unexpected keys: {', '.join(unexpected)}")
+    return missing, unexpected, problems
+
+
 class Module:
     """Base class of every layer and model.
 
@@ -340,17 +355,8 @@ class Module:
         unchanged: with `strict=True` every key must match; shapes and dtypes must always match.
         Returns `(missing_keys, unexpected_keys)` (useful with `strict=False`).
         """
-        if not isinstance(state_dict, dict):
-            raise StateDictError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
         entries = self._state_entries()
-        expected = {key for key, *_ in entries}
-        missing = sorted(expected - set(state_dict))
-        unexpected = sorted(set(state_dict) - expected)
-        problems = []
-        if strict and missing:
-            problems.append(f"missing keys: {', '.join(missing)}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        missing, unexpected, problems = check_state_keys(state_dict, {key for key, *_ in entries}, strict)
         updates = []
         for key, module, name, kind in entries:
             if key not in state_dict:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ...autograd.tensor import Tensor
 from ...autograd.value import Value
-from ...nn.module import IncompatibleKeys, StateDictError
+from ...nn.module import IncompatibleKeys, StateDictError, check_state_keys
 
 
 class ScalarLayer:
@@ -114,17 +114,8 @@ class ScalarMLP:
         exactly; shapes must always match. Gradients and graphs are left alone (the Values keep
         their identity, so an optimizer holding them keeps working). Returns (missing_keys,
         unexpected_keys)."""
-        if not isinstance(state_dict, dict):
-            raise StateDictError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
         layout = list(self._state_layout())
-        expected = {key for key, *_ in layout}
-        missing = sorted(expected - set(state_dict))
-        unexpected = sorted(set(state_dict) - expected)
-        problems = []
-        if strict and missing:
-            problems.append(f"missing keys: {', '.join(missing)}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        missing, unexpected, problems = check_state_keys(state_dict, {key for key, *_ in layout}, strict)
         updates = []
         for key, layer, kind, shape in layout:
             if key not in state_dict:
