@@ -134,6 +134,8 @@ class Tensor(Node):
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_()
+        if _recorder is not None:   # compile: a tensor made while tracing (from an argument: it reads it)
+            _recorder.created(self, data)
 
     @classmethod
     def _wrap(cls, array, requires_grad=False):

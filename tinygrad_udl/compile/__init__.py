@@ -36,6 +36,7 @@ import warnings
 import numpy as np
 
 from .codegen import generate
+from .optimize import optimize
 from .recorder import Recorder, Unsupported, installed
 
 __all__ = ["compile", "CompileWarning", "Compiled"]
@@ -109,11 +110,10 @@ class Compiled:
             return result
         entry.traces.append((key, rec.program, spec))
         if len(entry.traces) >= self.n_traces:
-            program = rec.program
+            program, buffers = rec.program, ()
             if self.optimize:
-                from .optimize import optimize
-                program = optimize(program, spec, rec.values)
-            entry.replay, entry.source = generate(program, spec, _name(self.fn))
+                program, buffers = optimize(program, spec, rec.values)
+            entry.replay, entry.source = generate(program, spec, _name(self.fn), buffers)
             entry.program = program
             entry.traces = []
         return result

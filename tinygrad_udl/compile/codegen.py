@@ -8,6 +8,8 @@ calls the eager step made on arrays, in the same order. Every slot is deleted af
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..autograd.backends import ArrayMath
@@ -16,7 +18,8 @@ from .recorder import Ref
 
 class _Names:
     def __init__(self):
-        self.ns = {"AM": ArrayMath, "asarray": np.asarray, "unbroadcast": ArrayMath.unbroadcast}
+        self.ns = {"AM": ArrayMath, "asarray": np.asarray, "unbroadcast": ArrayMath.unbroadcast, "np": np,
+                   "held": sys.getrefcount, "empty_like": np.empty_like}
         self.ids = {}
 
     def const(self, value):
@@ -38,7 +41,8 @@ def _expr(v, names):
     return names.const(v)
 
 
-def _uses(instr):
+def uses(instr):
+    """The slots an instruction reads."""
     out = []
     for a in list(instr.args) + list(instr.kwargs.values()):
         if type(a) is Ref:
@@ -77,16 +81,55 @@ def _out_expr(spec, names):
     return names.const(spec[1])
 
 
-def generate(program, out_spec, name="compiled_step"):
-    """(function(inputs) -> result, source) for a recorded program and its output spec."""
+def _own_references():
+    """What `held(v)` returns in generated code for a buffer nobody else holds (the list B, the
+    local v, getrefcount's argument; measured, since interpreters differ in what they count)."""
+    ns = {"held": sys.getrefcount}
+    exec("def probe(B):\n    v = B[0]\n    return held(v)\n", ns)
+    return ns["probe"]([np.empty(1)])
+
+
+_OWN = _own_references()
+
+
+def _take_buffer(var, b, written_flags):
+    """Lines binding buffer `b` to `var`, replaced by a fresh array if something outside still holds
+    it (see optimize.py); `written_flags`: made writeable again (a `.grad` it was is read-only)."""
+    lines = [f"{var} = B[{b}]", f"if held({var}) > {_OWN}:", f"    {var} = B[{b}] = empty_like({var})"]
+    if written_flags:
+        lines += ["else:", f"    {var}.flags.writeable = True"]
+    return lines
+
+
+def _kernel_lines(instr, names):
+    plan = instr.extra
+    args = [_expr(a, names) for a in instr.args]
+    fields = {"out": f"v{instr.out}"}
+    fields.update({k: _expr(v, names) for k, v in instr.kwargs.items()})
+    fields.update({f"t{i}": f"b{b}" for i, b in enumerate(plan.scratch)})
+    fields.update({f"k{i}": names.const(c) for i, c in enumerate(plan.constants)})
+    lines = _take_buffer(f"v{instr.out}", plan.out, plan.handed_out)
+    for b in dict.fromkeys(plan.scratch):
+        lines += _take_buffer(f"b{b}", b, False)
+    lines += [line.format(*args, **fields) for line in plan.lines]
+    lines.append(f"# {instr.tag}")
+    if plan.scratch:
+        lines.append("del " + ", ".join(f"b{b}" for b in dict.fromkeys(plan.scratch)))
+    return lines
+
+
+def generate(program, out_spec, name="compiled_step", buffers=()):
+    """(function(inputs) -> result, source) for a recorded program and its output spec; `buffers`
+    are example arrays of the buffers its kernel instructions write into (optimize.py)."""
     from ..autograd.tensor import Tensor
 
     names = _Names()
     names.ns["wrap"] = Tensor._wrap
+    names.ns["B"] = [np.empty_like(b) for b in buffers]
     keep = set(output_slots(out_spec))
     last = {}
     for k, instr in enumerate(program):
-        for s in _uses(instr):
+        for s in uses(instr):
             last[s] = k
     lines = [f"def {name}(inputs):"]
     for k, instr in enumerate(program):
@@ -122,11 +165,11 @@ def generate(program, out_spec, name="compiled_step"):
         elif kind == "effect":
             args = ", ".join(_expr(a, names) if type(a) is Ref or a is None else names.const(a) for a in instr.args)
             lines.append(f"    {names.const(instr.fn)}({args})  # {instr.tag}")
-        elif kind == "raw":   # a line written by an optimisation pass (fused.py)
-            lines.append("    " + instr.extra.format(*[_expr(a, names) for a in instr.args]))
+        elif kind == "kernel":
+            lines += ["    " + line for line in _kernel_lines(instr, names)]
         else:
             raise AssertionError(kind)
-        dead = sorted({s for s in _uses(instr) if last.get(s) == k and s not in keep})
+        dead = sorted({s for s in uses(instr) if last.get(s) == k and s not in keep})
         if dead:
             lines.append("    del " + ", ".join(f"v{s}" for s in dead))
     lines.append(f"    return {_out_expr(out_spec, names)}")

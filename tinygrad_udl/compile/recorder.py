@@ -114,11 +114,17 @@ class Recorder:
         self.failure = None
         self.params = {}       # id(tensor) -> slot for leaves read at replay
         self.const_ids = {}
+        self.created_ids = set()   # ids of tensors made while tracing
+        self.array_slots = {}  # id(array) -> the latest slot holding that very array (see slot_of)
+        self.packed = {}       # id(index tuple) -> the slot of its `_pack` (see _param)
+        self.grads = {}        # id(leaf) -> (leaf, the .grad tensor its recorded accumulation left)
 
     # ---- slots ---------------------------------------------------------------------------------
 
     def _new(self, value):
         self.values.append(value)
+        if isinstance(value, np.ndarray):
+            self.array_slots[id(value)] = len(self.values) - 1
         return len(self.values) - 1
 
     def _emit(self, instr, value):
@@ -163,6 +169,10 @@ class Recorder:
             slot = self._input_slot(i, None)
         elif t.requires_grad:
             slot = self._emit(Instr("param", args=(t,)), data)
+        elif id(data) in self.array_slots and self.values[self.array_slots[id(data)]] is data:
+            # a new leaf on the very array of a slot: `x.detach()` (Tensor._wrap(x.data)) of a tensor
+            # computed in the program reads that slot, so the value is not baked in as a constant
+            slot = self.array_slots[id(data)]
         else:
             ref = self.array_ref(data)
             if type(ref) is Ref:
@@ -186,6 +196,17 @@ class Recorder:
                 if same:
                     return self._input_slot(i, data.dtype)
         return None
+
+    def created(self, tensor, source):
+        """`Tensor(source)` ran while tracing. From an argument (the copy `Tensor(x)` makes), the
+        tensor reads that argument at every replay."""
+        if not self._ours():
+            return
+        self.created_ids.add(id(tensor))
+        self.keep.append(tensor)
+        i = self.input_ids.get(id(source))
+        if i is not None:
+            self.slots[id(tensor)] = self._input_slot(i, tensor.data.dtype)
 
     def _ours(self):
         return threading.get_ident() == self.thread and self.depth == 0
@@ -212,9 +233,17 @@ class Recorder:
             return self.array_ref(v)
         if isinstance(v, (list, tuple)) and any(isinstance(x, np.ndarray) for x in v):
             refs = [self.array_ref(x) if isinstance(x, np.ndarray) else x for x in v]
-            if any(type(r) is Ref for r in refs):
-                raise Unsupported("a sequence of argument arrays as an operation's parameter")
-            return v
+            if not any(type(r) is Ref for r in refs):
+                return v
+            if type(v) is not tuple:
+                raise Unsupported("a list of argument arrays as an operation's parameter")
+            # an index tuple holding an argument, `q[np.arange(n), actions]`: the tuple is built
+            # at replay by a step of its own (`_pack`), once per tuple (getitem's VJP reuses it)
+            slot = self.packed.get(id(v))
+            if slot is None:
+                slot = self.packed[id(v)] = self._emit(Instr("call", _pack, refs, extra=False, tag="index tuple"), v)
+                self.keep.append(v)
+            return Ref(slot)
         if isinstance(v, _tensor.Tensor):
             raise Unsupported("a Tensor as an operation's parameter")
         return v
@@ -244,6 +273,17 @@ class Recorder:
         if self.failure is None:
             self.failure = reason
 
+    def check_grads(self):
+        """Before an optimizer step: every gradient is the one the recorded backward left (or was
+        cleared). One replaced by plain Python or numpy code in between (`clip_grad_norm_` assigns
+        new `.grad` tensors) would be missing from the replay, which would step on the unclipped
+        gradient without a word: refused instead."""
+        for node, grad in self.grads.values():
+            if node.grad is not None and node.grad is not grad:
+                self.fail("a gradient was replaced between backward() and the optimizer's step by code the program "
+                          "cannot replay (e.g. clip_grad_norm_); clip outside the compiled function, after it")
+                return
+
     # ---- backward --------------------------------------------------------------------------------
 
     def backward(self, roots, seeds, retain_graph, create_graph, inputs):
@@ -268,6 +308,9 @@ class Recorder:
                     reason = "retain_grad() on an intermediate tensor"
                 elif id(node) not in self.made:
                     reason = "backward() reaches a tensor computed outside the compiled function"
+            elif id(node) in self.created_ids and node.requires_grad:
+                reason = ("a tensor that requires grad is made inside the compiled function (its gradient would go "
+                          "to the tensor of the first call); make it outside, as a parameter")
             if reason is not None:
                 self.fail(reason)
                 return None
@@ -306,6 +349,7 @@ class Recorder:
                 if id(node) not in self.slots and node.requires_grad:
                     self.slot_of(node)
                 node._accumulate_grad(values[gs])
+                self.grads[id(node)] = (node, node.grad)
                 self.program.append(Instr("accum", args=(node, Ref(gs))))
             if rule is None:
                 continue
@@ -350,6 +394,23 @@ class Recorder:
                 node._ctx = FREED
 
 
+def drawn(draw, *args):
+    """A leaf Tensor on the array `draw(*args)`, a random draw (e.g. `rng.standard_normal(shape)`
+    with the Generator among `args`). While a compiled function is traced the draw is recorded as
+    a step of the program (`Recorder.source`), made anew at every replay as dropout's mask is, so
+    the generator advances exactly as in eager mode; a draw made in numpy and wrapped by hand
+    would be baked in as a constant instead. Outside a trace it is `Tensor._wrap(draw(*args))`."""
+    t = _tensor.Tensor._wrap(draw(*args))
+    if _tensor._recorder is not None:
+        _tensor._recorder.source(t, draw, *args)
+    return t
+
+
+def _pack(_array_math, *items):
+    """An index tuple made at replay time (a "call" step: the first argument is ArrayMath)."""
+    return items
+
+
 def _zero_grad_raw(nodes):
     for node in nodes:
         node.grad = node._cleared_grad
@@ -375,6 +436,8 @@ def _wrap(orig, name):
         if args or kwargs:
             rec.fail(f"{type(self).__name__}.{name}() with arguments (a closure, set_to_none=...)")
             return orig(self, *args, **kwargs)
+        if name == "step":
+            rec.check_grads()
         rec.effect(orig, self, tag=f"{type(self).__name__}.{name}")
         rec.depth += 1
         try:

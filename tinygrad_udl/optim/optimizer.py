@@ -71,6 +71,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state = {}
         self.param_groups = []
+        self._scratch = {}   # dtype -> a flat array for `_scaled` (not state: never saved)
         for group in _as_groups(params, self._name()):
             self.add_param_group(group)
 
@@ -152,6 +153,18 @@ class Optimizer:
             state = self.state[p] = self._init_state(p, group)
             return state, True
         return state, False
+
+    def _scaled(self, c, a):
+        """`c * a` for an update such as `p.data -= lr * grad`: when `c` is a Python number, the
+        same product numpy would make, written into a scratch array of this optimizer (one per
+        dtype, as large as its largest parameter) instead of a new one, so a step allocates
+        nothing. The result is only valid until the next call."""
+        if type(c) not in (float, int) or a.dtype.kind != "f":
+            return c * a
+        flat = self._scratch.get(a.dtype)
+        if flat is None or flat.size < a.size:
+            flat = self._scratch[a.dtype] = np.empty(a.size, a.dtype)
+        return np.multiply(a, c, out=flat[:a.size].reshape(a.shape))
 
     # ---- hooks for subclasses ----------------------------------------------------------------------
 

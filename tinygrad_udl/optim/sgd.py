@@ -138,7 +138,7 @@ class SGD(Optimizer):
                     dampening = group["dampening"]
                     buf += grad if dampening == 0 else (1 - dampening) * grad  # (no copy of g for the usual 0)
                 grad = grad + beta * buf if group["nesterov"] else buf
-            p.data -= lr * grad
+            p.data -= self._scaled(lr, grad)
             return
         if beta:  # eqs. 6.11 / 6.12 (for 6.12, step() already evaluated grad at the look-ahead point)
             m = self._state(p, group)[0]["momentum_buffer"]
@@ -147,4 +147,4 @@ class SGD(Optimizer):
             grad = m
         if decay:
             p.data *= 1 - decay  # eq. 9.13: shrink φ before the gradient step
-        p.data -= lr * grad
+        p.data -= self._scaled(lr, grad)

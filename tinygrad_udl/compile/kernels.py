@@ -1,0 +1,274 @@
+"""Kernels: a primitive's forward or VJP written into a buffer the compiled program owns.
+
+Eager mode allocates a fresh array for every result. A compiled replay knows every shape in
+advance, so for the operations that dominate training steps it can write each result into a
+buffer allocated once (numpy's `out=`): a kernel here is the *same* numpy operations as the
+primitive's forward or VJP, in the same order, on the same dtypes -- only the memory differs, so
+the numbers are bit for bit the eager ones (tests/compile/test_kernels.py checks every kernel
+against its primitive on the primitive's own samples).
+
+A kernel is registered for a tag -- a primitive's name for its forward, "name.vjpI" for the VJP of
+input I, "unbroadcast" for the backward pass's sum back to an input's shape -- and receives a
+`Site` (the values this call had while tracing). It returns lines of code, or None when the
+traced call falls outside what it covers (the call then runs as in eager mode). In the lines,
+`{0}`, `{1}`, ... are the call's positional arguments (for a VJP: g, out, then the primitive's
+inputs), `{name}` its keyword arguments, `{out}` the result's buffer, `{t0}`, `{t1}`, ... scratch
+buffers asked for with `site.scratch(shape, dtype)` and `{k0}`, ... constants (`site.constant`).
+
+Adding a kernel is optional (an operation without one just allocates): write the primitive's
+maths again with `out=`, keeping each operation and its order, and add the tag below.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.backends import broadcast_axes, reduced_shape
+
+KERNELS = {}   # tag -> function(site) -> list of code lines, or None
+
+
+def kernel(*tags):
+    def register(fn):
+        for tag in tags:
+            if tag in KERNELS:
+                raise ValueError(f"a kernel for {tag!r} is already registered")
+            KERNELS[tag] = fn
+        return fn
+    return register
+
+
+class Site:
+    """One recorded call as a kernel sees it: `args` / `kwargs` are the values of this trace (arrays
+    for the tensors' data), `out` the eager result."""
+
+    def __init__(self, tag, args, kwargs, out):
+        self.tag, self.args, self.kwargs, self.out = tag, args, kwargs, out
+        self.scratch_specs, self.constants = [], []
+
+    def scratch(self, shape, dtype):
+        """A placeholder for a temporary buffer of this shape and dtype (C order)."""
+        self.scratch_specs.append(np.empty(shape, dtype))
+        return "{t%d}" % (len(self.scratch_specs) - 1)
+
+    def constant(self, value):
+        """A placeholder for an array the kernel reads and never writes, made once."""
+        self.constants.append(value)
+        return "{k%d}" % (len(self.constants) - 1)
+
+    def arrays(self, *values):
+        """Whether all of these are ndarrays of the result's dtype (kernels write into that dtype,
+        so every operation must produce it, as it did in eager mode)."""
+        return all(isinstance(v, np.ndarray) and v.dtype == self.out.dtype for v in values)
+
+
+def lines_for(tag, site):
+    """The kernel's lines for this call, or None (no kernel, or not one that covers it)."""
+    fn = KERNELS.get(tag)
+    if fn is None or not isinstance(site.out, np.ndarray) or not _dense(site.out):
+        return None
+    return fn(site)
+
+
+def _dense(a):
+    """Buffers are made with `np.empty_like` of the eager result, which keeps its layout when it is
+    contiguous in some order of its axes (what numpy's operations return)."""
+    return a.flags.c_contiguous or a.flags.f_contiguous or np.empty_like(a).strides == a.strides
+
+
+def _rows(a, name):
+    """`_rows` of nn/linear.py as code: all leading axes as one, (..., k) -> (n, k)."""
+    return name if a.ndim == 2 else f"{name}.reshape(-1, {a.shape[-1]})"
+
+
+# ---- elementwise -----------------------------------------------------------------------------------
+
+_UFUNCS = {"add": "np.add", "sub": "np.subtract", "mul": "np.multiply", "div": "np.divide"}
+
+
+@kernel(*_UFUNCS)
+def _binary(site):
+    x, y = site.args
+    if np.shape(site.out) != np.broadcast_shapes(np.shape(x), np.shape(y)):
+        return None
+    return [f"{_UFUNCS[site.tag]}({{0}}, {{1}}, out={{out}})"]
+
+
+@kernel("sub.vjp1", "neg", "neg.vjp0")
+def _negative(site):   # -g, -x
+    return ["np.negative({0}, out={out})"]
+
+
+@kernel("mul.vjp0")
+def _mul_vjp0(site):   # g * y
+    return ["np.multiply({0}, {3}, out={out})"]
+
+
+@kernel("mul.vjp1")
+def _mul_vjp1(site):   # g * x
+    return ["np.multiply({0}, {2}, out={out})"]
+
+
+@kernel("div.vjp0")
+def _div_vjp0(site):   # g / y
+    return ["np.divide({0}, {3}, out={out})"]
+
+
+@kernel("div.vjp1")
+def _div_vjp1(site):   # -g * out / y
+    g, out, x, y = site.args
+    if not site.arrays(g, out):
+        return None
+    return ["np.negative({0}, out={out})", "np.multiply({out}, {1}, out={out})", "np.divide({out}, {3}, out={out})"]
+
+
+@kernel("exp", "tanh")
+def _unary(site):
+    return [f"np.{site.tag}({{0}}, out={{out}})"]
+
+
+@kernel("exp.vjp0")
+def _exp_vjp(site):    # g * out
+    return ["np.multiply({0}, {1}, out={out})"]
+
+
+@kernel("tanh.vjp0")
+def _tanh_vjp(site):   # g * (1 - out * out)
+    g, out, _ = site.args
+    if not site.arrays(g, out):
+        return None
+    return ["np.multiply({1}, {1}, out={out})", "np.subtract(1, {out}, out={out})", "np.multiply({0}, {out}, out={out})"]
+
+
+@kernel("relu")
+def _relu(site):       # maximum(x, 0)
+    return ["np.maximum({0}, 0, out={out})"]
+
+
+@kernel("relu.vjp0")
+def _relu_vjp(site):   # g * (x > 0)
+    mask = site.scratch(site.args[2].shape, bool)
+    return [f"np.greater({{2}}, 0, out={mask})", f"np.multiply({{0}}, {mask}, out={{out}})"]
+
+
+# ---- reductions and their gradients ----------------------------------------------------------------
+
+@kernel("sum")
+def _sum(site):        # x.sum(axis=axis, keepdims=keepdims)
+    return ["np.add.reduce({0}, axis={axis}, keepdims={keepdims}, out={out})"]
+
+
+@kernel("sum.vjp0")
+def _sum_vjp(site):    # expand_to(g, x, axis, keepdims): the gradient copied to every reduced position
+    g, _, x = site.args
+    shape = reduced_shape(x.shape, site.kwargs["axis"], site.kwargs["keepdims"])
+    return ["{out}[...] = {0}" if shape is None else f"{{out}}[...] = {{0}}.reshape({shape!r})"]
+
+
+@kernel("unbroadcast")
+def _unbroadcast(site):  # g.sum(axis=<broadcast axes>).reshape(like.shape)
+    g, like = site.args
+    if g.shape == like.shape:
+        return None
+    axes = broadcast_axes(g.shape, like.shape)
+    summed = tuple(n for i, n in enumerate(g.shape) if i not in axes)
+    return [f"np.add.reduce({{0}}, axis={axes!r}, out={{out}}.reshape({summed!r}))"]
+
+
+# ---- products ----------------------------------------------------------------------------------------
+
+@kernel("matmul")
+def _matmul(site):
+    x, y = site.args
+    return ["np.matmul({0}, {1}, out={out})"] if x.ndim == 2 and y.ndim == 2 else None
+
+
+@kernel("linear")
+def _linear(site):     # matmul(rows(x), w.T), then += b in place (nn/linear.py)
+    x, w, b = site.args
+    if w.ndim != 2 or np.result_type(site.out, b) != site.out.dtype:
+        return None
+    return [f"np.matmul({_rows(x, '{0}')}, {{1}}.T, out={_rows(site.out, '{out}')})", "{out} += {2}"]
+
+
+@kernel("linear.vjp0")
+def _linear_dx(site):  # matmul(rows(g), w), shaped as x
+    g, _, x, w, _ = site.args
+    return [f"np.matmul({_rows(g, '{0}')}, {{3}}, out={_rows(x, '{out}')})"] if w.ndim == 2 else None
+
+
+@kernel("linear.vjp1")
+def _linear_dw(site):  # matmul(rows(g).T, rows(x))
+    g, _, x, _, _ = site.args
+    return [f"np.matmul({_rows(g, '{0}')}.T, {_rows(x, '{2}')}, out={{out}})"]
+
+
+@kernel("linear.vjp2")
+def _linear_db(site):  # rows(g).sum(axis=0)
+    return [f"np.add.reduce({_rows(site.args[0], '{0}')}, axis=0, out={{out}})"]
+
+
+# ---- the fused cross-entropy (nn/loss.py) ------------------------------------------------------------
+
+def _shifted_lines(site, x, axis, z, name="{0}"):
+    """rules._shift and x - m: m = max along axis (kept, from -inf for floats), 0 where not finite;
+    z = x - m. Returns the lines and m's buffer."""
+    kept = list(x.shape)
+    kept[axis] = 1
+    m = site.scratch(tuple(kept), x.dtype)
+    finite = site.scratch(tuple(kept), bool)
+    initial = ", initial=-np.inf" if x.dtype.kind == "f" else ""
+    return [f"np.maximum.reduce({name}, axis={axis}, keepdims=True{initial}, out={m})",
+            f"np.isfinite({m}, out={finite})",
+            f"np.copyto({m}, 0, where=np.logical_not({finite}, out={finite}))",
+            f"np.subtract({name}, {m}, out={z})"], m
+
+
+def _label_index(site, logits):
+    """Flat positions of the labels in 2-D logits with classes on axis 1: row * K + label."""
+    n, k = logits.shape
+    row_starts = site.constant(np.arange(n) * k)
+    index = site.scratch((n,), np.intp)
+    return [f"np.add({row_starts}, {{labels}}, out={index})"], index
+
+
+@kernel("softmax_cross_entropy")
+def _cross_entropy(site):   # -take_along_axis(log_softmax(x), labels)
+    (x,), axis, labels = site.args, site.kwargs["axis"], site.kwargs["labels"]
+    if x.ndim != 2 or axis != 1 or x.dtype.kind != "f" or not isinstance(labels, np.ndarray) \
+            or labels.dtype.kind not in "iu" or not site.arrays(x):
+        return None
+    z = site.scratch(x.shape, x.dtype)
+    e = site.scratch(x.shape, x.dtype)
+    s = site.scratch((x.shape[0], 1), x.dtype)
+    lines, _ = _shifted_lines(site, x, axis, z)
+    index_lines, index = _label_index(site, x)
+    return lines + [f"np.exp({z}, out={e})",                       # log sum exp(z), kept
+                    f"np.add.reduce({e}, axis=1, keepdims=True, out={s})",
+                    f"np.log({s}, out={s})",
+                    f"np.subtract({z}, {s}, out={z})",              # log_softmax = z - s
+                    *index_lines,
+                    f"{z}.reshape(-1).take({index}, out={{out}})",
+                    "np.negative({out}, out={out})"]
+
+
+@kernel("softmax_cross_entropy.vjp0")
+def _cross_entropy_vjp(site):   # (softmax(x) - one_hot(labels)) * g[:, None]
+    g, _, x = site.args
+    axis, labels = site.kwargs["axis"], site.kwargs["labels"]
+    if x.ndim != 2 or axis != 1 or not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu" \
+            or not site.arrays(g, x):
+        return None
+    s = site.scratch((x.shape[0], 1), x.dtype)
+    at_label = site.scratch((x.shape[0],), x.dtype)
+    lines, _ = _shifted_lines(site, x, axis, "{out}", name="{2}")
+    index_lines, index = _label_index(site, x)
+    # softmax: e = exp(x - m), e / sum e; subtracting the one-hot subtracts 1 at the label (p - 0 is
+    # p exactly elsewhere), then times the upstream gradient of each row
+    return lines + ["np.exp({out}, out={out})",
+                    f"np.add.reduce({{out}}, axis=1, keepdims=True, out={s})",
+                    f"np.divide({{out}}, {s}, out={{out}})",
+                    *index_lines,
+                    f"{{out}}.reshape(-1).take({index}, out={at_label})",
+                    f"np.subtract({at_label}, 1, out={at_label})",
+                    f"{{out}}.reshape(-1).put({index}, {at_label})",
+                    f"np.multiply({{out}}, {{0}}.reshape(-1, 1), out={{out}})"]
