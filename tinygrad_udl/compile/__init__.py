@@ -151,8 +151,9 @@ def _signature(args, kwargs):
     from ..autograd.tensor import Tensor
 
     arrays, tensors, parts = [], {}, []
-    for v in list(args) + [kwargs[k] for k in sorted(kwargs)]:
-        if isinstance(v, np.ndarray):
+    names = tuple(sorted(kwargs)) if kwargs else ()
+    for v in (args + tuple(kwargs[k] for k in names)) if kwargs else args:
+        if type(v) is np.ndarray or isinstance(v, np.ndarray):
             parts.append(("a", v.shape, v.dtype.str))
             arrays.append(v)
         elif isinstance(v, Tensor):
@@ -163,7 +164,7 @@ def _signature(args, kwargs):
             hash(v)
             parts.append(("o", type(v), v) if isinstance(v, (int, float, str, bool, type(None), tuple)) else
                          ("id", id(v)))
-    return (tuple(sorted(kwargs)), tuple(parts)), arrays, tensors
+    return (names, tuple(parts)), arrays, tensors
 
 
 def _output_spec(result, rec):

@@ -92,10 +92,11 @@ def _own_references():
 _OWN = _own_references()
 
 
-def _take_buffer(var, b, written_flags):
+def _take_buffer(var, b, written_flags, own_refs=0):
     """Lines binding buffer `b` to `var`, replaced by a fresh array if something outside still holds
-    it (see optimize.py); `written_flags`: made writeable again (a `.grad` it was is read-only)."""
-    lines = [f"{var} = B[{b}]", f"if held({var}) > {_OWN}:", f"    {var} = B[{b}] = empty_like({var})"]
+    it (see optimize.py); `written_flags`: made writeable again (a `.grad` it was is read-only);
+    `own_refs`: references the program keeps to it elsewhere."""
+    lines = [f"{var} = B[{b}]", f"if held({var}) > {_OWN + own_refs}:", f"    {var} = B[{b}] = empty_like({var})"]
     if written_flags:
         lines += ["else:", f"    {var}.flags.writeable = True"]
     return lines
@@ -108,7 +109,7 @@ def _kernel_lines(instr, names):
     fields.update({k: _expr(v, names) for k, v in instr.kwargs.items()})
     fields.update({f"t{i}": f"b{b}" for i, b in enumerate(plan.scratch)})
     fields.update({f"k{i}": names.const(c) for i, c in enumerate(plan.constants)})
-    lines = _take_buffer(f"v{instr.out}", plan.out, plan.handed_out)
+    lines = _take_buffer(f"v{instr.out}", plan.out, plan.handed_out, plan.own_refs)
     for b in dict.fromkeys(plan.scratch):
         lines += _take_buffer(f"b{b}", b, False)
     lines += [line.format(*args, **fields) for line in plan.lines]
@@ -120,12 +121,12 @@ def _kernel_lines(instr, names):
 
 def generate(program, out_spec, name="compiled_step", buffers=()):
     """(function(inputs) -> result, source) for a recorded program and its output spec; `buffers`
-    are example arrays of the buffers its kernel instructions write into (optimize.py)."""
+    are the arrays its kernel instructions write into (optimize.py)."""
     from ..autograd.tensor import Tensor
 
     names = _Names()
     names.ns["wrap"] = Tensor._wrap
-    names.ns["B"] = [np.empty_like(b) for b in buffers]
+    names.ns["B"] = list(buffers)
     keep = set(output_slots(out_spec))
     last = {}
     for k, instr in enumerate(program):

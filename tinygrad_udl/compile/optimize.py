@@ -20,19 +20,22 @@ from __future__ import annotations
 import numpy as np
 
 from .codegen import output_slots, uses
+from .fused import fused_step
 from .kernels import Site, lines_for
 from .recorder import Instr, Ref
 
 
 class KernelPlan:
     """What the generator needs for one kernel instruction: its code lines, the buffer index of
-    its result and of each scratch array, its constants, and whether its result is handed out."""
+    its result and of each scratch array, its constants, whether its result is handed out, and
+    how many references the program itself keeps to its result's buffer besides the list of
+    buffers (a fused optimizer step holds the gradient views it reads)."""
 
-    __slots__ = ("lines", "out", "scratch", "constants", "handed_out")
+    __slots__ = ("lines", "out", "scratch", "constants", "handed_out", "own_refs")
 
-    def __init__(self, lines, out, scratch, constants, handed_out):
-        self.lines, self.out, self.scratch, self.constants, self.handed_out = \
-            lines, out, scratch, constants, handed_out
+    def __init__(self, lines, out, scratch, constants, handed_out, own_refs=0):
+        self.lines, self.out, self.scratch, self.constants, self.handed_out, self.own_refs = \
+            lines, out, scratch, constants, handed_out, own_refs
 
 
 def _value(a, values):
@@ -55,12 +58,41 @@ def _kernel_lines(instr, values):
     return lines_for(tag, site), site
 
 
+def _fusions(program, kernels, values, root):
+    """{effect index: (fused class, optimizer, params, gradient slots)} for the optimizer steps that
+    fused.py can run on flat arrays: one parameter group whose every gradient is the result of a
+    kernel, accumulated once before the step, with the parameter's dtype, all of one dtype."""
+    out, accumulated = {}, {}
+    for k, instr in enumerate(program):
+        if instr.kind == "accum":
+            tensor, ref = instr.args
+            accumulated.setdefault(id(tensor), []).append(ref.slot)
+        elif instr.kind == "effect" and len(instr.args) == 1:
+            opt = instr.args[0]
+            fused = fused_step(opt, instr.fn)
+            if fused is None or len(opt.param_groups) != 1 or not fused.covers(opt, opt.param_groups[0]):
+                continue
+            params = list(opt.param_groups[0]["params"])
+            slots = [accumulated.get(id(p), []) for p in params]
+            if not params or any(len(s) != 1 for s in slots):
+                continue
+            slots = [s[0] for s in slots]
+            grads = [values[s] for s in slots]
+            if len(set(slots)) == len(slots) and all(s in kernels and root[s] == s for s in slots) \
+                    and all(isinstance(g, np.ndarray) and g.dtype == p.data.dtype == grads[0].dtype
+                            and g.shape == p.shape for g, p in zip(grads, params)):
+                out[k] = fused, opt, params, slots
+            accumulated.clear()
+    return out
+
+
 def optimize(program, spec, values):
-    """(program with kernel instructions, buffers): `buffers` are example arrays, one per buffer
-    the program owns (the generator allocates them with `np.empty_like`)."""
+    """(program with kernel instructions, buffers): `buffers` are the arrays the program owns, one
+    per buffer index its kernel instructions write into."""
     # every slot's root: the slot whose memory it is (a view shares its base's; seen on the traces)
     root, last, made = {}, {}, {}
     handed_out = set(output_slots(spec))   # slots stored or passed outside the program
+    kernels = {}                           # slot -> (lines, site) of the kernel that makes it
     for k, instr in enumerate(program):
         read = uses(instr)
         for s in read:
@@ -72,7 +104,10 @@ def optimize(program, spec, values):
             value = values[instr.out]
             root[instr.out] = next((root[s] for s in read if isinstance(value, np.ndarray)
                                     and np.may_share_memory(value, values[s])), instr.out)
-    dies = {}   # instruction index -> roots whose memory (every view included) is no longer read after it
+            lines, site = _kernel_lines(instr, values)
+            if lines is not None:
+                kernels[instr.out] = lines, site
+    dies = {}   # root -> the last instruction reading it or any view of it
     for s, r in root.items():
         dies[r] = max(dies.get(r, -1), last.get(s, -1), made[s])
     pinned = {root[s] for s in handed_out if s in root}
@@ -80,7 +115,18 @@ def optimize(program, spec, values):
     for r, k in dies.items():
         free_after.setdefault(k, []).append(r)
 
-    buffers, free, owner = [], {}, {}   # example arrays; (shape, dtype, strides) -> free buffers; root -> buffer
+    buffers, free, owner = [], {}, {}   # arrays; (shape, dtype, strides) -> free buffers; root -> buffer
+    fusions, flat_views = _fusions(program, kernels, values, root), {}
+    steps = {}
+    for k, (fused, opt, params, slots) in fusions.items():
+        flat = np.empty(sum(values[s].size for s in slots), values[slots[0]].dtype)
+        views, start = [], 0
+        for s in slots:   # each gradient's buffer is a view of one flat array, in parameter order
+            n = values[s].size
+            views.append(flat[start:start + n].reshape(values[s].shape))
+            flat_views[s] = views[-1]
+            start += n
+        steps[k] = fused(opt, program[k].fn, params, views, flat)
 
     def key(example):
         return example.shape, example.dtype.str, example.strides
@@ -89,24 +135,26 @@ def optimize(program, spec, values):
         pool = free.get(key(example))
         if pool:
             return pool.pop()
-        buffers.append(example)
+        buffers.append(np.empty_like(example))
         return len(buffers) - 1
 
     out = []
     for k, instr in enumerate(program):
-        lines, site = _kernel_lines(instr, values)
-        if lines is not None:
+        if instr.out in kernels:
             slot = instr.out
+            lines, site = kernels[slot]
             if slot in pinned:   # handed out: a buffer of its own, never shared (it may become a read-only .grad)
-                buffers.append(values[slot])
+                buffers.append(flat_views[slot] if slot in flat_views else np.empty_like(values[slot]))
                 b = len(buffers) - 1
             else:
                 b = owner[slot] = take(values[slot])
-            scratch = [take(np.empty_like(a)) for a in site.scratch_specs]
+            scratch = [take(a) for a in site.scratch_specs]
             for t in scratch:   # temporaries: free again once the kernel has run
                 free.setdefault(key(buffers[t]), []).append(t)
             instr = Instr("kernel", args=instr.args, kwargs=instr.kwargs, out=slot, tag=site.tag,
-                          extra=KernelPlan(lines, b, scratch, site.constants, slot in pinned))
+                          extra=KernelPlan(lines, b, scratch, site.constants, slot in pinned, int(slot in flat_views)))
+        elif k in steps:
+            instr = Instr("effect", steps[k], (), tag=steps[k].__name__)
         out.append(instr)
         for r in free_after.get(k, ()):
             b = owner.pop(r, None)
