@@ -127,6 +127,9 @@ def test_cross_entropy_kernels_replay_exactly(n, k, dtype, seed):
     replayed, fn = _run("softmax_cross_entropy", [(n, k)], params, dtype, compiled=True, calls=2)
     _assert_same(eager, replayed)
     assert {"softmax_cross_entropy", "softmax_cross_entropy.vjp0"} <= _kernel_tags(fn)
+    (entry,) = fn._cache.values()   # the VJP divides what the forward kept instead of recomputing it
+    (vjp,) = [i for i in entry.program if i.kind == "kernel" and i.tag == "softmax_cross_entropy.vjp0"]
+    assert len(vjp.extra.forward_saved) == 2
 
 
 def test_extreme_logits_take_the_same_path():

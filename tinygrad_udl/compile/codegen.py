@@ -108,14 +108,17 @@ def _kernel_lines(instr, names):
     fields = {"out": f"v{instr.out}"}
     fields.update({k: _expr(v, names) for k, v in instr.kwargs.items()})
     fields.update({f"t{i}": f"b{b}" for i, b in enumerate(plan.scratch)})
+    fields.update({f"s{i}": f"b{b}" for i, b in enumerate(plan.saved)})
+    fields.update({f"f{i}": f"B[{b}]" for i, b in enumerate(plan.forward_saved)})
     fields.update({f"k{i}": names.const(c) for i, c in enumerate(plan.constants)})
     lines = _take_buffer(f"v{instr.out}", plan.out, plan.handed_out, plan.own_refs)
-    for b in dict.fromkeys(plan.scratch):
+    written = list(dict.fromkeys(plan.scratch + plan.saved))
+    for b in written:
         lines += _take_buffer(f"b{b}", b, False)
     lines += [line.format(*args, **fields) for line in plan.lines]
     lines.append(f"# {instr.tag}")
-    if plan.scratch:
-        lines.append("del " + ", ".join(f"b{b}" for b in dict.fromkeys(plan.scratch)))
+    if written:
+        lines.append("del " + ", ".join(f"b{b}" for b in written))
     return lines
 
 

@@ -13,7 +13,9 @@ input I, "unbroadcast" for the backward pass's sum back to an input's shape -- a
 traced call falls outside what it covers (the call then runs as in eager mode). In the lines,
 `{0}`, `{1}`, ... are the call's positional arguments (for a VJP: g, out, then the primitive's
 inputs), `{name}` its keyword arguments, `{out}` the result's buffer, `{t0}`, `{t1}`, ... scratch
-buffers asked for with `site.scratch(shape, dtype)` and `{k0}`, ... constants (`site.constant`).
+buffers asked for with `site.scratch(shape, dtype)`, `{s0}`, ... buffers a forward kernel fills for
+its VJP kernels (`site.saved`; the VJP kernel finds them as `site.forward_saved`, `{f0}`, ...) and
+`{k0}`, ... constants (`site.constant`).
 
 Adding a kernel is optional (an operation without one just allocates): write the primitive's
 maths again with `out=`, keeping each operation and its order, and add the tag below.
@@ -39,16 +41,24 @@ def kernel(*tags):
 
 class Site:
     """One recorded call as a kernel sees it: `args` / `kwargs` are the values of this trace (arrays
-    for the tensors' data), `out` the eager result."""
+    for the tensors' data), `out` the eager result; for a VJP, `forward_saved` the placeholders of
+    what the forward's kernel saved (`saved`), or None."""
 
-    def __init__(self, tag, args, kwargs, out):
+    def __init__(self, tag, args, kwargs, out, forward_saved=None):
         self.tag, self.args, self.kwargs, self.out = tag, args, kwargs, out
-        self.scratch_specs, self.constants = [], []
+        self.scratch_specs, self.constants, self.saved_specs = [], [], []
+        self.forward_saved = forward_saved
 
     def scratch(self, shape, dtype):
         """A placeholder for a temporary buffer of this shape and dtype (C order)."""
         self.scratch_specs.append(np.empty(shape, dtype))
         return "{t%d}" % (len(self.scratch_specs) - 1)
+
+    def saved(self, shape, dtype):
+        """A placeholder for a buffer a forward kernel fills for its VJP kernels: it lives as long
+        as the forward's result, and a VJP kernel of the same call finds it in `forward_saved`."""
+        self.saved_specs.append(np.empty(shape, dtype))
+        return "{s%d}" % (len(self.saved_specs) - 1)
 
     def constant(self, value):
         """A placeholder for an array the kernel reads and never writes, made once."""
@@ -238,14 +248,15 @@ def _cross_entropy(site):   # -take_along_axis(log_softmax(x), labels)
             or labels.dtype.kind not in "iu" or not site.arrays(x):
         return None
     z = site.scratch(x.shape, x.dtype)
-    e = site.scratch(x.shape, x.dtype)
-    s = site.scratch((x.shape[0], 1), x.dtype)
+    log_sum = site.scratch((x.shape[0], 1), x.dtype)
+    e = site.saved(x.shape, x.dtype)              # exp(x - m) and its row sums: the VJP's softmax is
+    sum_e = site.saved((x.shape[0], 1), x.dtype)  # e / sum_e, the same operations on the same numbers
     lines, _ = _shifted_lines(site, x, axis, z)
     index_lines, index = _label_index(site, x)
-    return lines + [f"np.exp({z}, out={e})",                       # log sum exp(z), kept
-                    f"np.add.reduce({e}, axis=1, keepdims=True, out={s})",
-                    f"np.log({s}, out={s})",
-                    f"np.subtract({z}, {s}, out={z})",              # log_softmax = z - s
+    return lines + [f"np.exp({z}, out={e})",
+                    f"np.add.reduce({e}, axis=1, keepdims=True, out={sum_e})",
+                    f"np.log({sum_e}, out={log_sum})",
+                    f"np.subtract({z}, {log_sum}, out={z})",          # log_softmax = z - log sum exp z
                     *index_lines,
                     f"{z}.reshape(-1).take({index}, out={{out}})",
                     "np.negative({out}, out={out})"]
@@ -258,16 +269,19 @@ def _cross_entropy_vjp(site):   # (softmax(x) - one_hot(labels)) * g[:, None]
     if x.ndim != 2 or axis != 1 or not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu" \
             or not site.arrays(g, x):
         return None
-    s = site.scratch((x.shape[0], 1), x.dtype)
     at_label = site.scratch((x.shape[0],), x.dtype)
-    lines, _ = _shifted_lines(site, x, axis, "{out}", name="{2}")
+    if site.forward_saved:   # the forward kernel kept exp(x - m) and its sums
+        e, sum_e = site.forward_saved
+        lines = [f"np.divide({e}, {sum_e}, out={{out}})"]
+    else:   # softmax: e = exp(x - m), e / sum e
+        s = site.scratch((x.shape[0], 1), x.dtype)
+        lines, _ = _shifted_lines(site, x, axis, "{out}", name="{2}")
+        lines += ["np.exp({out}, out={out})", f"np.add.reduce({{out}}, axis=1, keepdims=True, out={s})",
+                  f"np.divide({{out}}, {s}, out={{out}})"]
     index_lines, index = _label_index(site, x)
-    # softmax: e = exp(x - m), e / sum e; subtracting the one-hot subtracts 1 at the label (p - 0 is
-    # p exactly elsewhere), then times the upstream gradient of each row
-    return lines + ["np.exp({out}, out={out})",
-                    f"np.add.reduce({{out}}, axis=1, keepdims=True, out={s})",
-                    f"np.divide({{out}}, {s}, out={{out}})",
-                    *index_lines,
+    # subtracting the one-hot subtracts 1 at the label (p - 0 is p exactly elsewhere), then times the
+    # upstream gradient of each row
+    return lines + [*index_lines,
                     f"{{out}}.reshape(-1).take({index}, out={at_label})",
                     f"np.subtract({at_label}, 1, out={at_label})",
                     f"{{out}}.reshape(-1).put({index}, {at_label})",

@@ -27,15 +27,16 @@ from .recorder import Instr, Ref
 
 class KernelPlan:
     """What the generator needs for one kernel instruction: its code lines, the buffer index of
-    its result and of each scratch array, its constants, whether its result is handed out, and
+    its result, of each scratch array, of the buffers it saves for its VJPs and of those its
+    forward saved (for a VJP kernel), its constants, whether its result is handed out, and
     how many references the program itself keeps to its result's buffer besides the list of
     buffers (a fused optimizer step holds the gradient views it reads)."""
 
-    __slots__ = ("lines", "out", "scratch", "constants", "handed_out", "own_refs")
+    __slots__ = ("lines", "out", "scratch", "saved", "forward_saved", "constants", "handed_out", "own_refs")
 
-    def __init__(self, lines, out, scratch, constants, handed_out, own_refs=0):
-        self.lines, self.out, self.scratch, self.constants, self.handed_out, self.own_refs = \
-            lines, out, scratch, constants, handed_out, own_refs
+    def __init__(self, lines, out, scratch, saved, forward_saved, constants, handed_out, own_refs=0):
+        self.lines, self.out, self.scratch, self.saved, self.forward_saved = lines, out, scratch, saved, forward_saved
+        self.constants, self.handed_out, self.own_refs = constants, handed_out, own_refs
 
 
 def _value(a, values):
@@ -46,15 +47,24 @@ def _value(a, values):
     return a
 
 
-def _kernel_lines(instr, values):
+def _forward_of(instr):
+    """The slot of the forward result a VJP call reads (its second argument), or None."""
+    if instr.kind == "call" and ".vjp" in instr.tag and len(instr.args) > 1 and type(instr.args[1]) is Ref:
+        return instr.args[1].slot
+    return None
+
+
+def _kernel_lines(instr, values, kernels):
     if instr.kind == "unbroadcast":
         tag = "unbroadcast"
     elif instr.kind == "call" and instr.extra != "variadic":
         tag = instr.tag
     else:
         return None, None
+    forward = kernels.get(_forward_of(instr))
+    saved = forward and forward[1].saved_specs
     site = Site(tag, [_value(a, values) for a in instr.args], {k: _value(v, values) for k, v in instr.kwargs.items()},
-                values[instr.out])
+                values[instr.out], ["{f%d}" % i for i in range(len(saved))] if saved else None)
     return lines_for(tag, site), site
 
 
@@ -104,7 +114,7 @@ def optimize(program, spec, values):
             value = values[instr.out]
             root[instr.out] = next((root[s] for s in read if isinstance(value, np.ndarray)
                                     and np.may_share_memory(value, values[s])), instr.out)
-            lines, site = _kernel_lines(instr, values)
+            lines, site = _kernel_lines(instr, values, kernels)
             if lines is not None:
                 kernels[instr.out] = lines, site
     dies = {}   # root -> the last instruction reading it or any view of it
@@ -115,7 +125,8 @@ def optimize(program, spec, values):
     for r, k in dies.items():
         free_after.setdefault(k, []).append(r)
 
-    buffers, free, owner = [], {}, {}   # arrays; (shape, dtype, strides) -> free buffers; root -> buffer
+    buffers, free, owner = [], {}, {}   # arrays; (shape, dtype, strides) -> free buffers; root -> buffers
+    saved = {}   # forward slot -> the buffers its kernel saved for its VJPs
     fusions, flat_views = _fusions(program, kernels, values, root), {}
     steps = {}
     for k, (fused, opt, params, slots) in fusions.items():
@@ -147,17 +158,21 @@ def optimize(program, spec, values):
                 buffers.append(flat_views[slot] if slot in flat_views else np.empty_like(values[slot]))
                 b = len(buffers) - 1
             else:
-                b = owner[slot] = take(values[slot])
+                b = take(values[slot])
+                owner.setdefault(slot, []).append(b)
+            saved[slot] = [take(a) for a in site.saved_specs]   # live as long as the result
+            owner.setdefault(slot, []).extend(saved[slot])
             scratch = [take(a) for a in site.scratch_specs]
             for t in scratch:   # temporaries: free again once the kernel has run
                 free.setdefault(key(buffers[t]), []).append(t)
+            forward_saved = saved.get(_forward_of(instr), []) if site.forward_saved else []
             instr = Instr("kernel", args=instr.args, kwargs=instr.kwargs, out=slot, tag=site.tag,
-                          extra=KernelPlan(lines, b, scratch, site.constants, slot in pinned, int(slot in flat_views)))
+                          extra=KernelPlan(lines, b, scratch, saved[slot], forward_saved, site.constants,
+                                           slot in pinned, int(slot in flat_views)))
         elif k in steps:
             instr = Instr("effect", steps[k], (), tag=steps[k].__name__)
         out.append(instr)
         for r in free_after.get(k, ()):
-            b = owner.pop(r, None)
-            if b is not None:
+            for b in owner.pop(r, ()):
                 free.setdefault(key(buffers[b]), []).append(b)
     return out, buffers
