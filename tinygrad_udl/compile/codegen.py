@@ -151,6 +151,8 @@ def generate(program, out_spec, name="compiled_step", buffers=()):
             args += [f"{k_}={_expr(v, names)}" for k_, v in instr.kwargs.items()]
             call = f"{names.const(instr.fn)}({', '.join(args)})"
             lines.append(f"    v{o} = {'asarray(' + call + ')' if instr.extra is True else call}  # {instr.tag}")
+        elif kind == "alias":   # a call that hands back its argument (optimize.py)
+            lines.append(f"    v{o} = v{instr.args[0].slot}  # {instr.tag}")
         elif kind == "add":
             a, b = instr.args
             lines.append(f"    v{o} = v{a.slot} + v{b.slot}")

@@ -96,9 +96,38 @@ def _fusions(program, kernels, values, root):
     return out
 
 
+def _simplify(program, values):
+    """Two rewrites before the buffers are planned, both read off the traced values:
+
+    - constant folding: a call whose arguments are all constants of the program (a backward
+      pass's seed and what follows from it alone, e.g. the gradient of a sum) is its traced result;
+    - a call that returned one of its arguments itself (add's VJP passes g on) is that argument,
+      an "alias" step instead of a Python call.
+    """
+    constants, out = set(), []
+    for instr in program:
+        if instr.kind == "const":
+            constants.add(instr.out)
+        elif instr.kind in ("call", "add", "unbroadcast") and instr.out is not None:
+            read = uses(instr)
+            value = values[instr.out]
+            same = [s for s in read if values[s] is value]
+            if read and all(s in constants for s in read):
+                value = value.copy() if isinstance(value, np.ndarray) else value
+                instr = Instr("const", out=instr.out, extra=value, tag=instr.tag)
+                constants.add(instr.out)
+            elif same:
+                instr = Instr("alias", args=(Ref(same[0]),), out=instr.out, tag=instr.tag)
+                if same[0] in constants:
+                    constants.add(instr.out)
+        out.append(instr)
+    return out
+
+
 def optimize(program, spec, values):
     """(program with kernel instructions, buffers): `buffers` are the arrays the program owns, one
     per buffer index its kernel instructions write into."""
+    program = _simplify(program, values)
     # every slot's root: the slot whose memory it is (a view shares its base's; seen on the traces)
     root, last, made = {}, {}, {}
     handed_out = set(output_slots(spec))   # slots stored or passed outside the program
