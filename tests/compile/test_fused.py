@@ -124,3 +124,29 @@ def test_state_arrays_stay_arrays_of_the_parameters_shape():
         state = fused.opt.state[p]
         assert state["exp_avg"].shape == p.shape and state["exp_avg_sq"].shape == p.shape
         assert np.shares_memory(state["exp_avg"], fused.flat_state["exp_avg"])
+
+
+@pytest.mark.parametrize("kind", ["sgd-momentum", "adam"])
+def test_gradients_made_without_kernels_are_copied_in(kind):
+    """A convolution's gradients come from calls without kernels (im2col's VJP, reshapes): the fused
+    step copies them into its flat array, and the result is still the optimizer's own step."""
+    def train(compiled):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Conv1d(1, 4, 3, stride=2), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 9, 3))
+        opt = OPTIMIZERS[kind](model.parameters())
+
+        def step(x, y):
+            loss = F.cross_entropy(model(tg.Tensor(x)), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.item()
+        fn = compile(step) if compiled else step
+        rng = np.random.default_rng(3)
+        losses = [fn(rng.standard_normal((6, 1, 20)).astype(np.float32), rng.integers(0, 3, 6)) for _ in range(5)]
+        return losses, [p.data.copy() for p in model.parameters()], fn
+
+    l1, p1, _ = train(False)
+    l2, p2, fn = train(True)
+    assert l1 == l2 and all(np.array_equal(a, b) for a, b in zip(p1, p2))
+    assert [type(f) for f in _fused_in(fn)] == [FUSED[kind]]

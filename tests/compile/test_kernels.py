@@ -33,6 +33,8 @@ CASES = {
     "matmul": ([(4, 6), (6, 3)], None),
     "linear": ([(5, 6), (3, 6), (3,)], None),
     "softmax_cross_entropy": ([(8, 5)], lambda rng: {"labels": _labels(rng, 8, 5), "axis": 1}),
+    "softmax": ([(2, 3, 5)], lambda rng: {"axis": -1}),
+    "where": ([(3, 4), (4,)], lambda rng: {"cond": rng.random((3, 4)) < 0.5}),
 }
 LINEAR_3D = ([(2, 5, 6), (3, 6), (3,)], None)
 

@@ -10,10 +10,12 @@ arrays -- a handful of numpy calls in all -- with one subtraction per parameter 
 `SGD._update` (PyTorch's rule) and `Adam._update` (eqs. 6.15-6.17), elementwise, so the numbers
 are bit for bit eager mode's (tests/compile/test_fused.py).
 
-At every replay the fused step checks that it still applies -- the same parameters, every
-gradient is the program's own buffer, the optimizer's options are the plain ones, the state
-exists (and, for Adam, every parameter has taken the same number of steps) -- and otherwise runs
-the optimizer's own step. The state arrays it finds are copied into its flat arrays once and
+Gradients made by a kernel are written straight into the flat array; the others (made by a call
+without kernel, or summed from two backward passes) are copied into it by the step. At every
+replay the fused step checks that it still applies -- the same parameters, each with a gradient of
+its shape and dtype, the optimizer's options are the plain ones, the state exists (and, for Adam,
+every parameter has taken the same number of steps) -- and otherwise runs the optimizer's own
+step. The state arrays it finds are copied into its flat arrays once and
 then *are* views of them (`opt.state[p]["momentum_buffer"]` stays a normal array of p's shape).
 """
 from __future__ import annotations
@@ -51,8 +53,12 @@ class _FusedStep:
             return False
         state = self.opt.state
         for i, (p, q, g) in enumerate(zip(group["params"], self.params, self.grads)):
-            if p is not q or p.grad is None or p.grad.data is not g:
+            if p is not q or p.grad is None:
                 return False
+            if p.grad.data is not g:   # a gradient the program did not write into the flat array
+                if p.grad.data.shape != g.shape or p.grad.data.dtype != g.dtype:
+                    return False
+                np.copyto(g, p.grad.data)
             s = state.get(p)
             if self.state_names and s is None:
                 return False

@@ -217,6 +217,48 @@ def _linear_db(site):  # rows(g).sum(axis=0)
     return [f"np.add.reduce({_rows(site.args[0], '{0}')}, axis=0, out={{out}})"]
 
 
+@kernel("where")
+def _where(site):      # where(cond, a, b): b everywhere, then a where cond holds
+    a, b = site.args
+    return ["np.copyto({out}, {1})", "np.copyto({out}, {0}, where={cond})"] if site.arrays(a, b) else None
+
+
+@kernel("where.vjp0")
+def _where_vjp_a(site):   # g * cond
+    return ["np.multiply({0}, {cond}, out={out})"]
+
+
+@kernel("where.vjp1")
+def _where_vjp_b(site):   # g * ~cond
+    not_cond = site.scratch(np.shape(site.kwargs["cond"]), bool)
+    return [f"np.logical_not({{cond}}, out={not_cond})", f"np.multiply({{0}}, {not_cond}, out={{out}})"]
+
+
+@kernel("softmax")
+def _softmax(site):    # e = exp(x - shift(x)), e / sum(e) along the axis (rules._softmax)
+    (x,), axis = site.args, site.kwargs["axis"]
+    if x.dtype.kind != "f" or not isinstance(axis, int) or not site.arrays(x):
+        return None
+    axis %= x.ndim
+    kept = x.shape[:axis] + (1,) + x.shape[axis + 1:]
+    sums = site.scratch(kept, x.dtype)
+    lines, _ = _shifted_lines(site, x, axis, "{out}")
+    return lines + ["np.exp({out}, out={out})", f"np.add.reduce({{out}}, axis={axis}, keepdims=True, out={sums})",
+                    f"np.divide({{out}}, {sums}, out={{out}})"]
+
+
+@kernel("softmax.vjp0")
+def _softmax_vjp(site):   # out * (g - sum(g * out)) along the axis
+    g, out, x = site.args
+    axis = site.kwargs["axis"]
+    if not isinstance(axis, int) or not site.arrays(g, out):
+        return None
+    axis %= x.ndim
+    sums = site.scratch(x.shape[:axis] + (1,) + x.shape[axis + 1:], x.dtype)
+    return ["np.multiply({0}, {1}, out={out})", f"np.add.reduce({{out}}, axis={axis}, keepdims=True, out={sums})",
+            f"np.subtract({{0}}, {sums}, out={{out}})", "np.multiply({1}, {out}, out={out})"]
+
+
 # ---- the fused cross-entropy (nn/loss.py) ------------------------------------------------------------
 
 def _shifted_lines(site, x, axis, z, name="{0}"):

@@ -68,10 +68,11 @@ def _kernel_lines(instr, values, kernels):
     return lines_for(tag, site), site
 
 
-def _fusions(program, kernels, values, root):
+def _fusions(program, kernels, root):
     """{effect index: (fused class, optimizer, params, gradient slots)} for the optimizer steps that
-    fused.py can run on flat arrays: one parameter group whose every gradient is the result of a
-    kernel, accumulated once before the step, with the parameter's dtype, all of one dtype."""
+    fused.py can run on flat arrays (one parameter group of one float dtype). A gradient slot is
+    given where a kernel makes the gradient and it is accumulated once before the step (it is then
+    written straight into the flat array), else None (the step copies the gradient in)."""
     out, accumulated = {}, {}
     for k, instr in enumerate(program):
         if instr.kind == "accum":
@@ -83,15 +84,16 @@ def _fusions(program, kernels, values, root):
             if fused is None or len(opt.param_groups) != 1 or not fused.covers(opt, opt.param_groups[0]):
                 continue
             params = list(opt.param_groups[0]["params"])
-            slots = [accumulated.get(id(p), []) for p in params]
-            if not params or any(len(s) != 1 for s in slots):
+            if not params or len({p.data.dtype for p in params}) != 1 or params[0].data.dtype.kind != "f":
                 continue
-            slots = [s[0] for s in slots]
-            grads = [values[s] for s in slots]
-            if len(set(slots)) == len(slots) and all(s in kernels and root[s] == s for s in slots) \
-                    and all(isinstance(g, np.ndarray) and g.dtype == p.data.dtype == grads[0].dtype
-                            and g.shape == p.shape for g, p in zip(grads, params)):
-                out[k] = fused, opt, params, slots
+            slots = []
+            for p in params:
+                made = accumulated.get(id(p), [])
+                s = made[0] if len(made) == 1 else None
+                ok = s in kernels and root[s] == s and kernels[s][1].out.dtype == p.data.dtype \
+                    and kernels[s][1].out.shape == p.shape and s not in slots
+                slots.append(s if ok else None)
+            out[k] = fused, opt, params, slots
             accumulated.clear()
     return out
 
@@ -156,16 +158,16 @@ def optimize(program, spec, values):
 
     buffers, free, owner = [], {}, {}   # arrays; (shape, dtype, strides) -> free buffers; root -> buffers
     saved = {}   # forward slot -> the buffers its kernel saved for its VJPs
-    fusions, flat_views = _fusions(program, kernels, values, root), {}
+    fusions, flat_views = _fusions(program, kernels, root), {}
     steps = {}
     for k, (fused, opt, params, slots) in fusions.items():
-        flat = np.empty(sum(values[s].size for s in slots), values[slots[0]].dtype)
+        flat = np.empty(sum(p.data.size for p in params), params[0].data.dtype)
         views, start = [], 0
-        for s in slots:   # each gradient's buffer is a view of one flat array, in parameter order
-            n = values[s].size
-            views.append(flat[start:start + n].reshape(values[s].shape))
-            flat_views[s] = views[-1]
-            start += n
+        for p, s in zip(params, slots):   # the gradients as views of one flat array, in parameter order
+            views.append(flat[start:start + p.data.size].reshape(p.shape))
+            start += p.data.size
+            if s is not None:   # written there by its kernel
+                flat_views[s] = views[-1]
         steps[k] = fused(opt, program[k].fn, params, views, flat)
 
     def key(example):
