@@ -242,7 +242,7 @@ def _softmax(site):    # e = exp(x - shift(x)), e / sum(e) along the axis (rules
     axis %= x.ndim
     kept = x.shape[:axis] + (1,) + x.shape[axis + 1:]
     sums = site.scratch(kept, x.dtype)
-    lines, _ = _shifted_lines(site, x, axis, "{out}")
+    lines, _ = _shifted_lines(site, x.shape, x.dtype, axis, "{out}")
     return lines + ["np.exp({out}, out={out})", f"np.add.reduce({{out}}, axis={axis}, keepdims=True, out={sums})",
                     f"np.divide({{out}}, {sums}, out={{out}})"]
 
@@ -261,70 +261,83 @@ def _softmax_vjp(site):   # out * (g - sum(g * out)) along the axis
 
 # ---- the fused cross-entropy (nn/loss.py) ------------------------------------------------------------
 
-def _shifted_lines(site, x, axis, z, name="{0}"):
-    """rules._shift and x - m: m = max along axis (kept, from -inf for floats), 0 where not finite;
-    z = x - m. Returns the lines and m's buffer."""
-    kept = list(x.shape)
+def _shifted_lines(site, shape, dtype, axis, z, name="{0}"):
+    """rules._shift and x - m for an x of this shape and dtype: m = max along axis (kept, from -inf
+    for floats), 0 where not finite; z = x - m. Returns the lines and m's buffer."""
+    kept = list(shape)
     kept[axis] = 1
-    m = site.scratch(tuple(kept), x.dtype)
+    m = site.scratch(tuple(kept), dtype)
     finite = site.scratch(tuple(kept), bool)
-    initial = ", initial=-np.inf" if x.dtype.kind == "f" else ""
+    initial = ", initial=-np.inf" if np.dtype(dtype).kind == "f" else ""
     return [f"np.maximum.reduce({name}, axis={axis}, keepdims=True{initial}, out={m})",
             f"np.isfinite({m}, out={finite})",
             f"np.copyto({m}, 0, where=np.logical_not({finite}, out={finite}))",
             f"np.subtract({name}, {m}, out={z})"], m
 
 
-def _label_index(site, logits):
-    """Flat positions of the labels in 2-D logits with classes on axis 1: row * K + label."""
-    n, k = logits.shape
+def _class_rows(x, axis, labels):
+    """(rows, classes) when the classes are the last axis of float logits with integer labels: the
+    kernels then see the logits as a matrix of rows (the same rows in the same order, so the same
+    sums), or None."""
+    if not isinstance(x, np.ndarray) or x.ndim < 2 or not isinstance(axis, int) or axis % x.ndim != x.ndim - 1 \
+            or x.dtype.kind != "f" or not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu":
+        return None
+    return x.size // x.shape[-1], x.shape[-1]
+
+
+def _label_index(site, rows):
+    """Flat positions of the labels in the (rows, classes) logits: row * classes + label."""
+    n, k = rows
     row_starts = site.constant(np.arange(n) * k)
     index = site.scratch((n,), np.intp)
-    return [f"np.add({row_starts}, {{labels}}, out={index})"], index
+    return [f"np.add({row_starts}, {{labels}}.reshape(-1), out={index})"], index
 
 
 @kernel("softmax_cross_entropy")
 def _cross_entropy(site):   # -take_along_axis(log_softmax(x), labels)
-    (x,), axis, labels = site.args, site.kwargs["axis"], site.kwargs["labels"]
-    if x.ndim != 2 or axis != 1 or x.dtype.kind != "f" or not isinstance(labels, np.ndarray) \
-            or labels.dtype.kind not in "iu" or not site.arrays(x):
+    (x,), labels = site.args, site.kwargs["labels"]
+    rows = _class_rows(x, site.kwargs["axis"], labels)
+    if rows is None or not site.arrays(x):
         return None
-    z = site.scratch(x.shape, x.dtype)
-    log_sum = site.scratch((x.shape[0], 1), x.dtype)
-    e = site.saved(x.shape, x.dtype)              # exp(x - m) and its row sums: the VJP's softmax is
-    sum_e = site.saved((x.shape[0], 1), x.dtype)  # e / sum_e, the same operations on the same numbers
-    lines, _ = _shifted_lines(site, x, axis, z)
-    index_lines, index = _label_index(site, x)
+    n, k = rows
+    z = site.scratch(rows, x.dtype)
+    log_sum = site.scratch((n, 1), x.dtype)
+    e = site.saved(rows, x.dtype)          # exp(x - m) and its row sums: the VJP's softmax is
+    sum_e = site.saved((n, 1), x.dtype)    # e / sum_e, the same operations on the same numbers
+    lines, _ = _shifted_lines(site, rows, x.dtype, 1, z, name=f"{{0}}.reshape({n}, {k})")
+    index_lines, index = _label_index(site, rows)
     return lines + [f"np.exp({z}, out={e})",
                     f"np.add.reduce({e}, axis=1, keepdims=True, out={sum_e})",
                     f"np.log({sum_e}, out={log_sum})",
                     f"np.subtract({z}, {log_sum}, out={z})",          # log_softmax = z - log sum exp z
                     *index_lines,
-                    f"{z}.reshape(-1).take({index}, out={{out}})",
+                    f"{z}.reshape(-1).take({index}, out={{out}}.reshape(-1))",
                     "np.negative({out}, out={out})"]
 
 
 @kernel("softmax_cross_entropy.vjp0")
-def _cross_entropy_vjp(site):   # (softmax(x) - one_hot(labels)) * g[:, None]
+def _cross_entropy_vjp(site):   # (softmax(x) - one_hot(labels)) * g[..., None]
     g, _, x = site.args
-    axis, labels = site.kwargs["axis"], site.kwargs["labels"]
-    if x.ndim != 2 or axis != 1 or not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu" \
-            or not site.arrays(g, x):
+    labels = site.kwargs["labels"]
+    rows = _class_rows(x, site.kwargs["axis"], labels)
+    if rows is None or not site.arrays(g, x):
         return None
-    at_label = site.scratch((x.shape[0],), x.dtype)
+    n, k = rows
+    p = f"{{out}}.reshape({n}, {k})"
+    at_label = site.scratch((n,), x.dtype)
     if site.forward_saved:   # the forward kernel kept exp(x - m) and its sums
         e, sum_e = site.forward_saved
-        lines = [f"np.divide({e}, {sum_e}, out={{out}})"]
+        lines = [f"np.divide({e}, {sum_e}, out={p})"]
     else:   # softmax: e = exp(x - m), e / sum e
-        s = site.scratch((x.shape[0], 1), x.dtype)
-        lines, _ = _shifted_lines(site, x, axis, "{out}", name="{2}")
-        lines += ["np.exp({out}, out={out})", f"np.add.reduce({{out}}, axis=1, keepdims=True, out={s})",
-                  f"np.divide({{out}}, {s}, out={{out}})"]
-    index_lines, index = _label_index(site, x)
+        s = site.scratch((n, 1), x.dtype)
+        lines, _ = _shifted_lines(site, rows, x.dtype, 1, p, name=f"{{2}}.reshape({n}, {k})")
+        lines += [f"np.exp({p}, out={p})", f"np.add.reduce({p}, axis=1, keepdims=True, out={s})",
+                  f"np.divide({p}, {s}, out={p})"]
+    index_lines, index = _label_index(site, rows)
     # subtracting the one-hot subtracts 1 at the label (p - 0 is p exactly elsewhere), then times the
     # upstream gradient of each row
     return lines + [*index_lines,
                     f"{{out}}.reshape(-1).take({index}, out={at_label})",
                     f"np.subtract({at_label}, 1, out={at_label})",
                     f"{{out}}.reshape(-1).put({index}, {at_label})",
-                    f"np.multiply({{out}}, {{0}}.reshape(-1, 1), out={{out}})"]
+                    f"np.multiply({p}, {{0}}.reshape(-1, 1), out={p})"]
