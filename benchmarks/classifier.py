@@ -213,6 +213,63 @@ class TorchTrainer:
             return self.model(self.torch.from_numpy(x)).numpy()
 
 
+# ---- JAX ------------------------------------------------------------------------------------------
+
+
+class JaxTrainer:
+    """JAX as its users write a training step: a pure function of (parameters, velocity, batch) --
+    forward, `jax.value_and_grad`, the momentum update -- compiled whole by `jax.jit`. The parameter
+    and velocity buffers are donated (`donate_argnums`), so XLA updates them in place instead of
+    allocating new ones every step (it does on CPU: the output reuses the donated buffer). JAX
+    dispatches asynchronously; `float(loss)` waits for the step, so the time includes its work."""
+
+    def __init__(self, arch, params, lr, momentum):
+        import jax
+        import jax.numpy as jnp
+
+        def forward(params, x):
+            it, h = iter(params), x
+            for layer in arch:
+                if layer[0] == "linear":
+                    w, b = next(it), next(it)
+                    h = h @ w.T + b
+                elif layer[0] == "conv1d":  # XLA's own convolution, in PyTorch's NCH / OIH layouts
+                    w, b = next(it), next(it)
+                    h = jax.lax.conv_general_dilated(h, w, window_strides=(layer[4],), padding="VALID",
+                                                     dimension_numbers=("NCH", "OIH", "NCH")) + b[:, None]
+                elif layer[0] == "relu":
+                    h = jax.nn.relu(h)
+                else:
+                    h = h.reshape(h.shape[0], -1)
+            return h
+
+        def loss(params, x, y):
+            logp = jax.nn.log_softmax(forward(params, x), axis=1)
+            return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+
+        def step(params, velocity, x, y):
+            value, grads = jax.value_and_grad(loss)(params, x, y)
+            if momentum:  # PyTorch's rule, as _MomentumSGD: v <- mu v + g (v starts at 0), phi <- phi - lr v
+                velocity = [momentum * v + g for v, g in zip(velocity, grads)]
+                grads = velocity
+            return [p - lr * g for p, g in zip(params, grads)], velocity, value
+
+        self.params = [jnp.array(p) for p in params]  # copies: the shared arrays stay as they are
+        self.velocity = [jnp.zeros_like(p) for p in self.params] if momentum else []
+        self._step = jax.jit(step, donate_argnums=(0, 1))
+        self._loss, self._forward = jax.jit(loss), jax.jit(forward)
+
+    def train_step(self, x, y):
+        self.params, self.velocity, value = self._step(self.params, self.velocity, x, y)
+        return float(value)
+
+    def loss(self, x, y):
+        return float(self._loss(self.params, x, y))
+
+    def logits(self, x):
+        return np.asarray(self._forward(self.params, x))
+
+
 # ---- numpy-based: HIPS autograd and the hand-written floor ----------------------------------------
 
 

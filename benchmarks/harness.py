@@ -50,6 +50,7 @@ TORCH = "pytorch"
 MICROGRAD = "micrograd"
 AUTOGRAD = "autograd"
 NUMPY = "numpy (hand)"
+JAX = "jax (jit)"
 
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 OPENBLAS_UNSET_MARK = "TINYGRAD_UDL_BENCH_UNSET_OPENBLAS"  # set by __main__ when it removed them
@@ -94,8 +95,8 @@ class SystemCase:
     def memory_methods(self):
         if not self.measure_memory:
             return ()
-        # PyTorch allocates outside Python's allocator, so tracemalloc cannot see its tensors.
-        return ("rss",) if self.requires == "torch" else ("rss", "traced")
+        # PyTorch and JAX (XLA) allocate outside Python's allocator: tracemalloc cannot see their buffers.
+        return ("rss",) if self.requires in ("torch", "jax") else ("rss", "traced")
 
 
 @dataclass
@@ -174,6 +175,10 @@ def exercise_library(module: str | None):
     elif module == "micrograd":
         from micrograd.engine import Value
         (Value(1.0) * 2).relu().backward()
+    elif module == "jax":  # starts the XLA CPU client and its thread pool (it preallocates nothing on CPU)
+        import jax
+        import jax.numpy as jnp
+        float(jax.jit(jax.grad(lambda x: jnp.sum(jax.nn.relu(x @ x))))(jnp.asarray(a)).sum())
     else:
         import tinygrad_udl as tg
         t = tg.Tensor(a, requires_grad=True)
@@ -364,8 +369,8 @@ def measure_memory(key: str, system: str, method: str, quick: bool, timeout=600)
 
 MEMORY_LEGEND = ("peak memory, each system in a fresh subprocess: 'peak RSS' = VmHWM (reset via /proc/self/clear_refs) "
                  "minus VmRSS before the model is built (after import and shared data); 'traced' = tracemalloc "
-                 "peak over the same span (Python objects + numpy buffers; not shown for PyTorch, whose "
-                 "allocator tracemalloc cannot see)")
+                 "peak over the same span (Python objects + numpy buffers; not shown for PyTorch and JAX, whose "
+                 "allocators tracemalloc cannot see)")
 
 
 # ---- the machine ------------------------------------------------------------------------------------
@@ -416,7 +421,7 @@ def machine_info() -> dict:
         "thread_env": {v: os.environ[v] for v in THREAD_VARS if v in os.environ},
         "malloc": _malloc_line(),
     }
-    for name in ("torch", "micrograd", "autograd"):
+    for name in ("torch", "micrograd", "autograd", "jax"):
         info[name] = _version(name) if installed(name) else "not installed"
     if installed("torch"):
         import torch
@@ -472,7 +477,7 @@ def format_machine(info: dict) -> str:
         (f"numpy {info['numpy']}, BLAS: {info['blas']}; OPENBLAS_CORETYPE/L2_SIZE: {info['openblas_env']}; "
          f"thread variables: {info['thread_env'] or 'none (libraries use all cores)'}"),
         f"torch {info['torch']}" + (f" ({info['torch_threads']} threads)" if "torch_threads" in info else "")
-        + f", micrograd {info['micrograd']}, autograd {info['autograd']}",
+        + f", micrograd {info['micrograd']}, autograd {info['autograd']}, jax {info['jax']}",
         f"{info['malloc']}, in every system's worker",
     ]
     return "\n".join(lines)

@@ -3,12 +3,13 @@
 With eight numbers per tensor the arithmetic costs nothing: the time is the Python (or C++)
 bookkeeping of four recorded operations, their backward pass and clearing the gradients -- what
 dominates the small models of the book. One timed sample is a loop of `inner` iterations;
-the table gives microseconds per iteration. HIPS autograd is functional (no gradients to clear);
-the floor is the same forward and backward by hand in numpy.
+the table gives microseconds per iteration. HIPS autograd and JAX are functional (no gradients to
+clear); JAX's iteration is one `jax.jit`-compiled value-and-grad call, the dispatch cost of a
+compiled function. The floor is the same forward and backward by hand in numpy.
 """
 from __future__ import annotations
 
-from .harness import AUTOGRAD, NUMPY, OURS, TORCH, Case, SystemCase, Workload
+from .harness import AUTOGRAD, JAX, NUMPY, OURS, TORCH, Case, SystemCase, Workload
 
 SIZE = 8
 
@@ -93,6 +94,26 @@ class Autograd(LoopCase):
         return float(out), grads
 
 
+class Jax(LoopCase):
+    """A jitted value-and-grad w.r.t. a, b and c; reading the value and the gradients as numpy waits
+    for JAX's asynchronous dispatch, so every iteration's work is done inside the timed loop."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+
+        self.abc = [jnp.asarray(x) for x in _inputs()]
+        self.value_and_grad = jax.jit(jax.value_and_grad(lambda a, b, c: jnp.sum(jnp.tanh(a * b + c)),
+                                                         argnums=(0, 1, 2)))
+        self.as_numpy = np.asarray
+
+    def iteration(self):
+        out, grads = self.value_and_grad(*self.abc)
+        return float(out), [self.as_numpy(g) for g in grads]
+
+
 class Numpy(LoopCase):
     def __init__(self, inner):
         super().__init__(inner)
@@ -118,5 +139,6 @@ def workloads(quick):
             SystemCase(f"{OURS} compiled", lambda: OursCompiled(inner), note="tinygrad_udl.compile"),
             SystemCase(TORCH, lambda: Torch(inner), requires="torch"),
             SystemCase(AUTOGRAD, lambda: Autograd(inner), requires="autograd", note="no grads to clear"),
+            SystemCase(JAX, lambda: Jax(inner), requires="jax", note="jax.jit; no grads to clear"),
             SystemCase(NUMPY, lambda: Numpy(inner)),
         ])]

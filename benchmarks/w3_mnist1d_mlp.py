@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 
-from .classifier import (AutogradTrainer, EpochCase, NumpyTrainer, OursCompiled, OursNN, OursRaw, TorchTrainer,
-                         initial_parameters)
-from .harness import AUTOGRAD, NUMPY, OURS, TORCH, SystemCase, Workload
+from .classifier import (AutogradTrainer, EpochCase, JaxTrainer, NumpyTrainer, OursCompiled, OursNN, OursRaw,
+                         TorchTrainer, initial_parameters)
+from .harness import AUTOGRAD, JAX, NUMPY, OURS, TORCH, SystemCase, Workload
 
 ARCH = (("linear", 40, 100), ("relu",), ("linear", 100, 100), ("relu",), ("linear", 100, 10))
 LR, MOMENTUM, BATCH = 0.05, 0.9, 100
@@ -52,6 +52,7 @@ def workloads(quick):
             (f"{OURS} compiled", OursCompiled, None, "the nn + optim step through tinygrad_udl.compile"),
             (TORCH, TorchTrainer, "torch", ""),
             (AUTOGRAD, AutogradTrainer, "autograd", ""),
+            (JAX, JaxTrainer, "jax", "jax.jit"),
             (NUMPY, NumpyTrainer, None, ""),
         ]),
         notes=[f"epoch 1 is the warm-up; the median is over epochs 2-{epochs}"])]

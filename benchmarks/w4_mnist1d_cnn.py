@@ -3,12 +3,14 @@
 Conv1d(1->15, kernel 3, stride 2) + ReLU -> Conv1d(15->15, 3, 2) + ReLU -> Conv1d(15->15, 3, 2) + ReLU
 -> Flatten -> Linear(60->10): 2,050 parameters. Valid convolutions (padding 0) give the 60 features
 of the figure: 40 -> 19 -> 9 -> 4 positions, 4 x 15 = 60 (padding 1 would give 20, 10, 5 and 75).
-The hand-written numpy floor and HIPS autograd compute the convolutions by im2col and one matmul.
+The hand-written numpy floor and HIPS autograd compute the convolutions by im2col and one matmul;
+JAX uses XLA's convolution (`lax.conv_general_dilated`), which was faster here than an im2col in JAX.
 """
 from __future__ import annotations
 
-from .classifier import AutogradTrainer, NumpyTrainer, OursNN, TorchTrainer, conv_output_length
-from .harness import AUTOGRAD, NUMPY, OURS, TORCH, Workload
+from .classifier import (AutogradTrainer, JaxTrainer, NumpyTrainer, OursCompiled, OursNN, TorchTrainer,
+                         conv_output_length)
+from .harness import AUTOGRAD, JAX, NUMPY, OURS, TORCH, Workload
 from .w3_mnist1d_mlp import BATCH, LR, MOMENTUM, epoch_cases, mnist1d
 
 CHANNELS, KERNEL, STRIDE, LENGTH = 15, 3, 2, 40
@@ -36,8 +38,10 @@ def workloads(quick):
         check_rtol=1e-5, prepare=lambda: mnist1d(channels=True),
         cases=epoch_cases(ARCH, True, [
             (OURS, OursNN, None, "nn.Conv1d (im2col) + nn.Linear + optim.SGD"),
+            (f"{OURS} compiled", OursCompiled, None, "the same step through tinygrad_udl.compile"),
             (TORCH, TorchTrainer, "torch", ""),
             (AUTOGRAD, AutogradTrainer, "autograd", "im2col by indexing"),
+            (JAX, JaxTrainer, "jax", "jax.jit; lax.conv_general_dilated"),
             (NUMPY, NumpyTrainer, None, "im2col by sliding_window_view"),
         ]),
         notes=[f"epoch 1 is the warm-up; the median is over epochs 2-{epochs}"])]

@@ -15,6 +15,7 @@ import functools
 from .classifier import (
     AutogradTrainer,
     FixedBatchCase,
+    JaxTrainer,
     NumpyTrainer,
     OursCompiled,
     OursNN,
@@ -23,7 +24,7 @@ from .classifier import (
     forward_flops,
     initial_parameters,
 )
-from .harness import AUTOGRAD, NUMPY, OURS, TORCH, Case, SystemCase, Workload
+from .harness import AUTOGRAD, JAX, NUMPY, OURS, TORCH, Case, SystemCase, Workload
 
 ARCH = (("linear", 512, 1024), ("relu",), ("linear", 1024, 1024), ("relu",), ("linear", 1024, 10))
 BATCH, LR = 512, 0.01
@@ -79,6 +80,7 @@ def workloads(quick):
             (f"{OURS} compiled", OursCompiled, None, "nn + optim through tinygrad_udl.compile"),
             (TORCH, TorchTrainer, "torch", ""),
             (AUTOGRAD, AutogradTrainer, "autograd", ""),
+            (JAX, JaxTrainer, "jax", "jax.jit"),
             (NUMPY, NumpyTrainer, None, "the floor"),
         ]] + [SystemCase(MATMUL, Matmul, flops=2 * MATMUL_N**3, measure_memory=False, note="the GEMM reference (not a training step)")],
         notes=["targets: tinygrad_udl <= 1.4x pytorch, within 5% of numpy (hand), peak memory <= 1.3x pytorch's"])]

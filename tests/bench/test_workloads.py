@@ -3,7 +3,7 @@
 Independent references: the numpy floors are checked against central finite differences in
 float64 (their gradients are written by hand), the scalar chain against its closed-form
 derivative; the other systems must then agree with the floors. Optional peers (PyTorch,
-micrograd, HIPS autograd) are included when installed; tinygrad_udl and the floors always run.
+micrograd, HIPS autograd, JAX) are included when installed; tinygrad_udl and the floors always run.
 """
 import math
 
@@ -21,7 +21,7 @@ from benchmarks import (
     w5_gemm_mlp,
     w6_transformer,
 )
-from benchmarks.harness import OURS
+from benchmarks.harness import JAX, NUMPY, OURS
 
 
 def installed_cases(wl):
@@ -159,8 +159,8 @@ def test_numpy_floor_gradients_match_finite_differences(arch):
 
 
 TRAINERS = {OURS: classifier.OursNN, f"{OURS} raw": classifier.OursRaw, "pytorch": classifier.TorchTrainer,
-            "autograd": classifier.AutogradTrainer}
-REQUIRES = {"pytorch": "torch", "autograd": "autograd"}
+            "autograd": classifier.AutogradTrainer, JAX: classifier.JaxTrainer}
+REQUIRES = {"pytorch": "torch", "autograd": "autograd", JAX: "jax"}
 
 
 @pytest.mark.parametrize("arch", [TINY_MLP, TINY_CNN], ids=["mlp", "cnn"])
@@ -199,6 +199,20 @@ def test_w3_w4_w5_initial_losses_agree():
         (wl,) = module.workloads(quick=True)
         checks = assert_all_agree(wl, {OURS, floor})
         assert 1.5 < checks[OURS] < 5  # about log(10) for a fresh 10-class classifier
+
+
+@pytest.mark.parametrize("module", [w2_overhead, w3_mnist1d_mlp, w4_mnist1d_cnn, w5_gemm_mlp],
+                         ids=["W2", "W3", "W4", "W5"])
+def test_jax_rows_agree_with_the_numpy_floor(module):
+    (wl,) = module.workloads(quick=True)
+    jax_case = wl.case(JAX)
+    assert jax_case.requires == "jax" and jax_case.memory_methods == ("rss",)  # XLA's buffers are not numpy's
+    if not harness.installed("jax"):
+        pytest.skip("jax is not installed (it is in the bench extra only)")
+    (jax_run, jax_check), (floor_run, floor_check) = first_check(jax_case), first_check(wl.case(NUMPY))
+    np.testing.assert_allclose(jax_check, floor_check, rtol=wl.check_rtol, atol=wl.check_atol)
+    if module is w5_gemm_mlp:  # a whole timed sample: several steps through the donated buffers
+        np.testing.assert_allclose(jax_run.step(), floor_run.step(), rtol=1e-4)
 
 
 def test_w3_epoch_uses_every_example_once_and_reports_accuracy():
