@@ -369,3 +369,20 @@ def test_constant_expressions_are_folded_and_passed_on_gradients_aliased():
     kinds = {(i.kind, i.tag) for i in entry.program}
     assert ("const", "exp") in kinds and ("const", "mul") in kinds
     assert ("alias", "add.vjp0") in kinds
+
+
+def test_a_result_computed_in_numpy_is_not_baked_in():
+    """`int(net(x).numpy().argmax())` is numpy's work on the program's output: a replay could only
+    return the traced value, so the function runs eagerly (with a warning) and stays right even when
+    the two traced calls gave the same answer."""
+    w = tg.Tensor(np.array([[1.0, -1.0]], np.float32), requires_grad=True)
+
+    def act(s):
+        with tg.no_grad():
+            return int((tg.Tensor(s) @ w).numpy().argmax())
+
+    compiled = compile(act)
+    states = [np.array([[1.0]], np.float32)] * 2 + [np.array([[-1.0]], np.float32)]
+    with pytest.warns(CompileWarning, match="computed outside the library's operations"):
+        actions = [compiled(s) for s in states]
+    assert actions == [0, 0, 1]

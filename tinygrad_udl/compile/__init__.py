@@ -167,14 +167,28 @@ def _signature(args, kwargs):
     return (names, tuple(parts)), arrays, tensors
 
 
+_OUTSIDE = ("the function returns {what} computed outside the library's operations (numpy on a tensor's "
+            "data, e.g. `.numpy().argmax()`): a replay would return the first call's value. Return the tensor "
+            "(or its `.item()` / `.numpy()`) and compute the rest outside the compiled function")
+
+
 def _output_spec(result, rec):
+    """How a replay rebuilds the function's result from the program's slots. Anything the program
+    did not compute must be a constant of the function (None, strings, its parameters), never a
+    value derived from the data outside the library's operations: that is refused (eager
+    fallback), since a replay would return the traced value again."""
     from ..autograd.tensor import Tensor
 
     if isinstance(result, Tensor):
         slot = rec.slots.get(id(result))
-        if slot is None:
+        if slot is not None:
+            return ("tensor", slot)
+        for slot in range(len(rec.values) - 1, -1, -1):   # a new wrapper of a slot's array, e.g. p.grad
+            if rec.values[slot] is result.data:
+                return ("tensor", slot)
+        if result._rule is None and result.requires_grad:   # a parameter: the same object every call
             return ("const", result)
-        return ("tensor", slot)
+        raise Unsupported(_OUTSIDE.format(what="a tensor"))
     if isinstance(result, np.ndarray):
         for slot in range(len(rec.values) - 1, -1, -1):
             if rec.values[slot] is result:
@@ -186,20 +200,20 @@ def _output_spec(result, rec):
             if isinstance(v, np.ndarray) and v.shape == result.shape and v.dtype == result.dtype \
                     and np.array_equal(v, result, equal_nan=v.dtype.kind in "fc"):
                 return ("copy", slot)
-        return ("const", result)
-    if isinstance(result, (float, int, np.generic)) and not isinstance(result, bool):
+        raise Unsupported(_OUTSIDE.format(what="an array"))
+    if isinstance(result, (float, int, np.generic)):
         made = set(rec.slots.values())
         for slot in range(len(rec.values) - 1, -1, -1):
             v = rec.values[slot]
             if slot in made and isinstance(v, np.ndarray) and v.size == 1 and type(v.item()) is type(result) \
                     and (v.item() == result or (v.item() != v.item() and result != result)):
                 return ("item", slot)
-        return ("const", result)
+        raise Unsupported(_OUTSIDE.format(what=f"a number ({type(result).__name__})"))
     if isinstance(result, (tuple, list)):
         return ("seq", type(result), [_output_spec(r, rec) for r in result])
     if isinstance(result, dict):
         return ("dict", [(k, _output_spec(v, rec)) for k, v in result.items()])
-    if result is None or isinstance(result, (str, bool)):
+    if result is None or isinstance(result, str):
         return ("const", result)
     raise Unsupported(f"the function returns a {type(result).__name__}, which a replay cannot rebuild")
 
