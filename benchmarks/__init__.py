@@ -15,10 +15,11 @@ Workload modules (each exposes `workloads(quick) -> list[Workload]`):
     w5_gemm_mlp      W5   MLP 512-1024-1024-10, batch 512: GEMM-bound, GFLOP/s vs numpy's matmul
     w6_transformer   W6   one pre-LN transformer encoder layer (chapter 12), forward + backward
     w7_gpt           W7   a training step of the zoo's GPT (gpt-hamlet's size): forward, backward, Adam
+    w8_dqn           W8   a DQN agent's inner loop (section 19.4.1): one action and one training step
 
 This package must not import numpy at import time: `__main__` may re-execute the interpreter with
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset before numpy loads (see `harness.openblas_env`).
 """
 
 WORKLOAD_MODULES = ("w1_scalar_mlp", "w1b_chain", "w2_overhead", "w3_mnist1d_mlp", "w4_mnist1d_cnn",
-                    "w5_gemm_mlp", "w6_transformer", "w7_gpt")
+                    "w5_gemm_mlp", "w6_transformer", "w7_gpt", "w8_dqn")

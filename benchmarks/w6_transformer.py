@@ -9,15 +9,17 @@ Batch 16, sequence 32, d_model 64, 4 heads of 16, MLP 256 with ReLU, no dropout,
 One step = forward, loss = mean(y^2), backward into every parameter, gradients cleared; no update.
 Parameters use PyTorch's `nn.TransformerEncoderLayer` names and layouts (self_attn.in_proj_weight
 (192, 64) holding W_q, W_k, W_v, ...) and the same values in every system. tinygrad_udl runs
-`nn.TransformerEncoderLayer(norm_first=True)` when the library has it, and always the same layer
-composed from Tensor ops (matmul, softmax, mean/var layer norm).
+`nn.TransformerEncoderLayer(norm_first=True)` (eagerly, and the same iteration through
+`tinygrad_udl.compile`) and the same layer composed from Tensor ops (matmul, softmax, mean/var
+layer norm). HIPS autograd and JAX (`jax.jit` of `jax.value_and_grad`) differentiate one
+functional form of the layer, written once for any numpy-like module (the `xp_*` functions).
 """
 from __future__ import annotations
 
 import functools
 import math
 
-from .harness import AUTOGRAD, NUMPY, OURS, TORCH, Case, SystemCase, Workload
+from .harness import AUTOGRAD, JAX, NUMPY, OURS, TORCH, Case, SystemCase, Workload
 
 B, T, D, H, FF = 16, 32, 64, 4, 256
 EPS = 1e-5
@@ -111,14 +113,6 @@ class OursComposed(LayerCase):
         return loss.item(), grads
 
 
-def ours_nn_available():
-    try:
-        from tinygrad_udl.nn import TransformerEncoderLayer  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class OursNN(LayerCase):
     def __init__(self):
         import tinygrad_udl as tg
@@ -133,12 +127,24 @@ class OursNN(LayerCase):
         self.named = dict(self.layer.named_parameters())
 
     def iteration(self):
-        out = self.layer(self.x)
+        return self.forward_backward(self.x)
+
+    def forward_backward(self, x):
+        out = self.layer(x)
         loss = (out * out).mean()
         loss.backward()
         grads = [self.named[k].grad.data for k in NAMES]
         self.layer.zero_grad()
         return loss.item(), grads
+
+
+class OursCompiled(OursNN):
+    """OursNN's iteration through `tinygrad_udl.compile` (the input batch is its argument, so it is
+    read at every replay, not baked in): traced twice, then replayed on arrays."""
+
+    def __init__(self):
+        super().__init__()
+        self.forward_backward = self.tg.compile(self.forward_backward)
 
 
 # ---- PyTorch --------------------------------------------------------------------------------------
@@ -164,7 +170,36 @@ class Torch(LayerCase):
         return loss.item(), grads
 
 
-# ---- HIPS autograd --------------------------------------------------------------------------------
+# ---- functional form: HIPS autograd and JAX -------------------------------------------------------
+
+
+def xp_layer_norm(xp, x, w, b):
+    """Layer norm over the last axis with the numpy-like module `xp` (autograd.numpy, jax.numpy)."""
+    xc = x - xp.mean(x, axis=-1, keepdims=True)
+    return xc / xp.sqrt(xp.mean(xc * xc, axis=-1, keepdims=True) + EPS) * w + b
+
+
+def xp_self_attention(xp, softmax, x, w_in, b_in, w_out, b_out, mask=None):
+    """Multi-head self-attention of x (N, L, D) with H heads, PyTorch's packed in_proj layout;
+    `softmax(s)` over the last axis; `mask` (L, L) added to the scores (-inf where blocked)."""
+    n, length, d = x.shape
+    qkv = x @ w_in.T + b_in
+    q, k, v = (xp.transpose(xp.reshape(qkv[:, :, i * d:(i + 1) * d], (n, length, H, d // H)), (0, 2, 1, 3))
+               for i in range(3))
+    s = q @ xp.swapaxes(k, -1, -2) * (1.0 / math.sqrt(d // H))
+    if mask is not None:
+        s = s + mask
+    o = xp.reshape(xp.transpose(softmax(s) @ v, (0, 2, 1, 3)), (n, length, d))
+    return o @ w_out.T + b_out
+
+
+def xp_layer_loss(xp, softmax, params, x):
+    """mean(y^2) of the pre-LN layer, `params` in NAMES order."""
+    w_in, b_in, w_out, b_out, w1, b1, w2, b2, g1, be1, g2, be2 = params
+    h = x + xp_self_attention(xp, softmax, xp_layer_norm(xp, x, g1, be1), w_in, b_in, w_out, b_out)
+    z = xp_layer_norm(xp, h, g2, be2)
+    out = h + xp.maximum(z @ w1.T + b1, 0) @ w2.T + b2
+    return xp.mean(out * out)
 
 
 class Autograd(LayerCase):
@@ -176,31 +211,36 @@ class Autograd(LayerCase):
         self.x, params = setup()
         self.params = [params[k].copy() for k in NAMES]
 
-        def layer_norm(x, w, b):
-            xc = x - anp.mean(x, axis=-1, keepdims=True)
-            return xc / anp.sqrt(anp.mean(xc * xc, axis=-1, keepdims=True) + EPS) * w + b
+        def softmax(s):
+            return anp.exp(s - logsumexp(s, axis=-1, keepdims=True))
 
-        def heads(t):
-            return anp.transpose(anp.reshape(t, (B, T, H, D // H)), (0, 2, 1, 3))
-
-        def loss(params, x):
-            w_in, b_in, w_out, b_out, w1, b1, w2, b2, g1, be1, g2, be2 = params
-            y = layer_norm(x, g1, be1)
-            qkv = y @ w_in.T + b_in
-            q, k, v = (heads(qkv[:, :, i * D:(i + 1) * D]) for i in range(3))
-            s = q @ anp.swapaxes(k, -1, -2) * (1.0 / math.sqrt(D // H))
-            att = anp.exp(s - logsumexp(s, axis=-1, keepdims=True))
-            o = anp.reshape(anp.transpose(att @ v, (0, 2, 1, 3)), (B, T, D))
-            h = x + o @ w_out.T + b_out
-            z = layer_norm(h, g2, be2)
-            out = h + anp.maximum(z @ w1.T + b1, 0) @ w2.T + b2
-            return anp.mean(out * out)
-
-        self.value_and_grad = autograd.value_and_grad(loss)
+        self.value_and_grad = autograd.value_and_grad(functools.partial(xp_layer_loss, anp, softmax))
 
     def iteration(self):
         loss, grads = self.value_and_grad(self.params, self.x)
         return float(loss), grads
+
+
+class Jax(LayerCase):
+    """`jax.jit` of `jax.value_and_grad` of the functional layer; parameters and batch placed on the
+    device once. Reading the loss and the gradients as numpy waits for the computation (JAX
+    dispatches asynchronously), inside the timed iteration."""
+
+    def __init__(self):
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+
+        self.np = np
+        x, params = setup()
+        self.x = jax.device_put(x)
+        self.params = [jax.device_put(params[k]) for k in NAMES]
+        softmax = functools.partial(jax.nn.softmax, axis=-1)
+        self.value_and_grad = jax.jit(jax.value_and_grad(functools.partial(xp_layer_loss, jnp, softmax)))
+
+    def iteration(self):
+        loss, grads = self.value_and_grad(self.params, self.x)
+        return float(loss), [self.np.asarray(g) for g in grads]
 
 
 # ---- numpy by hand --------------------------------------------------------------------------------
@@ -280,11 +320,11 @@ def workloads(quick):
         inner=ITERATIONS_PER_SAMPLE,
         check_rtol=1e-4, prepare=setup,
         cases=[
-            SystemCase(OURS, OursNN, note="nn.TransformerEncoderLayer(norm_first=True)",
-                       skip=None if ours_nn_available() else
-                       "not available yet (tinygrad_udl.nn.TransformerEncoderLayer does not exist)"),
+            SystemCase(OURS, OursNN, note="nn.TransformerEncoderLayer(norm_first=True)"),
+            SystemCase(f"{OURS} compiled", OursCompiled, note="the same through tinygrad_udl.compile"),
             SystemCase(f"{OURS} composed", OursComposed, note="Tensor ops"),
             SystemCase(TORCH, Torch, requires="torch", note="nn.TransformerEncoderLayer(norm_first=True)"),
             SystemCase(AUTOGRAD, Autograd, requires="autograd"),
+            SystemCase(JAX, Jax, requires="jax", note="jax.jit(value_and_grad)"),
             SystemCase(NUMPY, Numpy),
         ])]

@@ -11,15 +11,18 @@ Hamlet (vocabulary 65), token and learned position embeddings of width 64, two p
 One step = forward, loss, backward into every parameter, one Adam step (lr 1e-3, PyTorch's
 defaults), gradients cleared. Every system starts from the same parameters (the zoo model's
 initialisation, seed 0, under its state-dict names) and the same batch; the check value is the
-loss, the sum of squared gradients and the loss after the first Adam step.
+loss, the sum of squared gradients and the loss after the first Adam step. tinygrad_udl runs the
+step eagerly and through `tinygrad_udl.compile`; JAX jits the whole step (forward,
+`jax.value_and_grad`, Adam written out as PyTorch computes it: `adam_update`, shared with the
+numpy floor and W8) on the functional layer of W6.
 """
 from __future__ import annotations
 
 import functools
 import math
 
-from .harness import NUMPY, OURS, TORCH, Case, SystemCase, Workload
-from .w6_transformer import _np_layer_norm, _np_layer_norm_backward, _weight_grad
+from .harness import JAX, NUMPY, OURS, TORCH, Case, SystemCase, Workload
+from .w6_transformer import _np_layer_norm, _np_layer_norm_backward, _weight_grad, xp_layer_norm, xp_self_attention
 
 B, T, D, H, FF, LAYERS = 32, 64, 64, 4, 256, 2
 LR, BETAS, EPS = 1e-3, (0.9, 0.999), 1e-8
@@ -45,23 +48,36 @@ def setup():
     return tokens, targets, model.state_dict()
 
 
-class StepCase(Case):
-    """A system implements `loss_and_grads()` -> (loss, gradients in NAMES order) and `update()`, the
-    Adam step with those gradients. check(): the first step's loss and sum of squared gradients,
-    and the loss after its update; step(): one training step."""
+def adam_corrections(t, lr=LR):
+    """PyTorch's scalars for Adam's step t, computed in Python floats as torch.optim.Adam does:
+    the step size lr / (1 - β1^t) and √(1 - β2^t)."""
+    b1, b2 = BETAS
+    return lr / (1 - b1 ** t), math.sqrt(1 - b2 ** t)
 
-    def iteration(self):
-        loss, grads = self.loss_and_grads()
-        self.update()
-        return loss, grads
+
+def adam_update(params, grads, m, v, step_size, root, sqrt):
+    """One Adam step (eqs. 6.15-6.17) on lists of arrays, in torch.optim.Adam's arrangement,
+    φ ← φ − step_size · m / (√v / root + ε) with (step_size, root) = `adam_corrections(t)`;
+    `sqrt` is the array module's (numpy's, or jax.numpy's inside a jitted step). Returns the new
+    (params, m, v)."""
+    b1, b2 = BETAS
+    m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
+    v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(v, grads)]
+    params = [p - step_size * (mi / (sqrt(vi) / root + EPS)) for p, mi, vi in zip(params, m, v)]
+    return params, m, v
+
+
+class StepCase(Case):
+    """A system implements `train_step()` -> (loss, gradients in NAMES order): forward, backward and
+    one Adam step; and `loss()`, the loss at the current parameters. check(): the first step's loss
+    and sum of squared gradients, and the loss after its update; step(): one training step."""
 
     def check(self):
-        loss, grads = self.iteration()
-        after, _ = self.loss_and_grads()
-        return loss, float(sum((g.astype("float64") ** 2).sum() for g in grads)), after
+        loss, grads = self.train_step()
+        return loss, float(sum((g.astype("float64") ** 2).sum() for g in grads)), self.loss()
 
     def step(self):
-        self.iteration()
+        self.train_step()
 
 
 # ---- tinygrad_udl ---------------------------------------------------------------------------------
@@ -69,10 +85,12 @@ class StepCase(Case):
 
 class Ours(StepCase):
     def __init__(self):
+        import tinygrad_udl as tg
         from tinygrad_udl.nn.loss import cross_entropy
         from tinygrad_udl.optim import Adam
         from tinygrad_udl.zoo.transformers.gpt import GPT
 
+        self.tg = tg
         self.tokens, self.targets, params = setup()
         self.model = GPT(params["head.bias"].shape[0], T, d_model=D, nhead=H, num_layers=LAYERS, dim_feedforward=FF)
         self.model.load_state_dict({k: v.copy() for k, v in params.items()})
@@ -80,14 +98,28 @@ class Ours(StepCase):
         self.cross_entropy = cross_entropy
         self.named = dict(self.model.named_parameters())
 
-    def loss_and_grads(self):
-        loss = self.cross_entropy(self.model(self.tokens), self.targets, axis=-1)
+    def train_step(self):
+        return self.step_on(self.tokens, self.targets)
+
+    def step_on(self, tokens, targets):
+        loss = self.cross_entropy(self.model(tokens), targets, axis=-1)
         self.optimizer.zero_grad()
         loss.backward()
+        self.optimizer.step()
         return loss.item(), [self.named[k].grad.data for k in NAMES]
 
-    def update(self):
-        self.optimizer.step()
+    def loss(self):
+        with self.tg.no_grad():
+            return self.cross_entropy(self.model(self.tokens), self.targets, axis=-1).item()
+
+
+class OursCompiled(Ours):
+    """Ours's training step through `tinygrad_udl.compile` (the batch is its argument, read at every
+    replay): traced twice, then replayed on arrays."""
+
+    def __init__(self):
+        super().__init__()
+        self.step_on = self.tg.compile(self.step_on)
 
 
 # ---- PyTorch --------------------------------------------------------------------------------------
@@ -134,15 +166,86 @@ class Torch(StepCase):
         self.optimizer = self.torch.optim.Adam(self.model.parameters(), lr=LR, betas=BETAS, eps=EPS)
         self.named = dict(self.model.named_parameters())
 
-    def loss_and_grads(self):
+    def _loss(self):
         logits = self.model(self.tokens)
-        loss = self.torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), self.targets.reshape(-1))
+        return self.torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), self.targets.reshape(-1))
+
+    def train_step(self):
+        loss = self._loss()
         self.optimizer.zero_grad()
         loss.backward()
+        self.optimizer.step()
         return loss.item(), [self.named[k].grad.numpy().copy() for k in NAMES]
 
-    def update(self):
-        self.optimizer.step()
+    def loss(self):
+        with self.torch.no_grad():
+            return self._loss().item()
+
+
+# ---- JAX ------------------------------------------------------------------------------------------
+
+
+def jax_gpt_loss(params, tokens, targets):
+    """The mean next-character cross-entropy of the GPT in jax.numpy, `params` in NAMES order."""
+    import jax
+    import jax.numpy as jnp
+
+    p = dict(zip(NAMES, params))
+    blocked = jnp.triu(jnp.ones((T, T), dtype=bool), k=1)                 # key m > query n (section 12.7.2)
+    mask = jnp.where(blocked, -jnp.inf, 0.0).astype(jnp.float32)
+    softmax = functools.partial(jax.nn.softmax, axis=-1)
+    x = p["embedding.token.weight"][tokens] + p["embedding.position.weight"]
+    for i in range(LAYERS):
+        w = {name: p[f"transformer.layers.{i}.{name}"] for name in LAYER_NAMES}
+        attended = xp_self_attention(jnp, softmax, x, w["self_attn.in_proj_weight"], w["self_attn.in_proj_bias"],
+                                     w["self_attn.out_proj.weight"], w["self_attn.out_proj.bias"], mask)
+        h = xp_layer_norm(jnp, x + attended, w["norm1.weight"], w["norm1.bias"])
+        f = jnp.maximum(h @ w["linear1.weight"].T + w["linear1.bias"], 0) @ w["linear2.weight"].T + w["linear2.bias"]
+        x = xp_layer_norm(jnp, h + f, w["norm2.weight"], w["norm2.bias"])
+    log_probs = jax.nn.log_softmax(x @ p["head.weight"].T + p["head.bias"], axis=-1)
+    return -jnp.mean(jnp.take_along_axis(log_probs, targets[..., None], axis=-1))
+
+
+class Jax(StepCase):
+    """One `jax.jit` function per training step: forward, `jax.value_and_grad`, Adam (`adam_update`).
+    Parameters and Adam's moments are donated to the step (updated in place, as a careful JAX user
+    writes it); the batch is placed on the device once. Reading the loss as a float waits for the
+    step (JAX dispatches asynchronously), inside the timed step."""
+
+    def __init__(self):
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+
+        self.np = np
+        tokens, targets, params = setup()
+        self.tokens, self.targets = jax.device_put(tokens), jax.device_put(targets)
+        self.params = [jax.device_put(params[k]) for k in NAMES]
+        self.m = [jnp.zeros_like(p) for p in self.params]
+        self.v = [jnp.zeros_like(p) for p in self.params]
+        self.t = 0
+
+        def step(params, m, v, step_size, root, tokens, targets):
+            loss, grads = jax.value_and_grad(jax_gpt_loss)(params, tokens, targets)
+            params, m, v = adam_update(params, grads, m, v, step_size, root, jnp.sqrt)
+            return params, m, v, loss, grads
+
+        self.jit_step = jax.jit(step, donate_argnums=(0, 1, 2))
+        self.jit_loss = jax.jit(jax_gpt_loss)
+
+    def train_step(self):
+        self.t += 1
+        self.params, self.m, self.v, loss, grads = self.jit_step(self.params, self.m, self.v,
+                                                                 *adam_corrections(self.t), self.tokens, self.targets)
+        return float(loss), grads
+
+    def check(self):
+        loss, grads = self.train_step()
+        grads = [self.np.asarray(g) for g in grads]   # float64 sums in numpy (JAX computes in float32)
+        return loss, float(sum((g.astype("float64") ** 2).sum() for g in grads)), self.loss()
+
+    def loss(self):
+        return float(self.jit_loss(self.params, self.tokens, self.targets))
 
 
 # ---- numpy by hand --------------------------------------------------------------------------------
@@ -157,8 +260,8 @@ class Numpy(StepCase):
         self.np = np
         self.tokens, self.targets, params = setup()
         self.params = {k: params[k].copy() for k in NAMES}
-        self.m = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.m = [np.zeros_like(params[k]) for k in NAMES]
+        self.v = [np.zeros_like(params[k]) for k in NAMES]
         self.t = 0
         blocked = np.triu(np.ones((T, T), dtype=bool), k=1)                # key m > query n (section 12.7.2)
         self.mask = np.where(blocked, -np.inf, 0.0).astype(np.float32)
@@ -227,20 +330,18 @@ class Numpy(StepCase):
         token_grad = np.zeros_like(p["embedding.token.weight"])
         np.add.at(token_grad, self.tokens, dx)
         grads["embedding.token.weight"] = token_grad
-        self.grads = [grads[k] for k in NAMES]
-        return loss, self.grads
+        return loss, [grads[k] for k in NAMES]
 
-    def update(self):
-        """Adam, eqs. 6.15-6.17, with PyTorch's placement of ε: φ ← φ − α m̂ / (√v̂ + ε)."""
-        np = self.np
+    def train_step(self):
+        loss, grads = self.loss_and_grads()
         self.t += 1
-        b1, b2 = BETAS
-        for k, g in zip(NAMES, self.grads):
-            self.m[k] = b1 * self.m[k] + (1 - b1) * g
-            self.v[k] = b2 * self.v[k] + (1 - b2) * g * g
-            m_hat = self.m[k] / (1 - b1 ** self.t)
-            v_hat = self.v[k] / (1 - b2 ** self.t)
-            self.params[k] -= (LR * m_hat / (np.sqrt(v_hat) + EPS)).astype(np.float32)
+        params, self.m, self.v = adam_update([self.params[k] for k in NAMES], grads, self.m, self.v,
+                                             *adam_corrections(self.t), self.np.sqrt)
+        self.params = dict(zip(NAMES, params))
+        return loss, grads
+
+    def loss(self):
+        return self.loss_and_grads()[0]   # (the check's second loss; its gradients unused)
 
 
 def workloads(quick):
@@ -251,6 +352,8 @@ def workloads(quick):
         check_rtol=1e-4, prepare=setup,
         cases=[
             SystemCase(OURS, Ours, note="zoo.transformers.GPT + optim.Adam"),
+            SystemCase(f"{OURS} compiled", OursCompiled, note="the same through tinygrad_udl.compile"),
             SystemCase(TORCH, Torch, requires="torch", note="nn.TransformerEncoderLayer x2 + optim.Adam"),
+            SystemCase(JAX, Jax, requires="jax", note="jax.jit of the step, Adam written out"),
             SystemCase(NUMPY, Numpy),
         ])]
