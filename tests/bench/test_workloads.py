@@ -6,9 +6,12 @@ derivative; the other systems must then agree with the floors. Optional peers (P
 micrograd, HIPS autograd, JAX) are included when installed; tinygrad_udl and the floors always run.
 """
 import math
+import warnings
 
 import numpy as np
 import pytest
+
+from tinygrad_udl.compile import CompileWarning
 
 from benchmarks import (
     classifier,
@@ -258,6 +261,17 @@ def test_w5_flop_count_by_hand():
 def test_w6_systems_agree():
     (wl,) = w6_transformer.workloads(quick=True)
     assert_all_agree(wl, {f"{OURS} composed", "numpy (hand)"})
+
+
+def test_w6_compiled_iterations_equal_eager_ones():
+    """The compiled row replays the nn row's iteration bit for bit (losses and every gradient)."""
+    eager, compiled = w6_transformer.OursNN(), w6_transformer.OursCompiled()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for _ in range(4):
+            (l1, g1), (l2, g2) = eager.iteration(), compiled.iteration()
+            assert l1 == l2 and all(np.array_equal(a, b) for a, b in zip(g1, g2))
+    assert list(compiled.forward_backward.stats().values()) == ["replay"]
 
 
 def test_w6_numpy_backward_matches_finite_differences_of_its_forward():
