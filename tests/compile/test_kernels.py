@@ -36,6 +36,8 @@ CASES = {
     "softmax": ([(2, 3, 5)], lambda rng: {"axis": -1}),
     "softmax_cross_entropy.tokens": ([(3, 4, 5)], lambda rng: {"labels": rng.integers(0, 5, (3, 4)), "axis": 2}),
     "where": ([(3, 4), (4,)], lambda rng: {"cond": rng.random((3, 4)) < 0.5}),
+    "standardize": ([(3, 4, 6)], lambda rng: {"axes": (2,), "eps": 1e-5}),
+    "standardize.over_two_axes": ([(3, 4, 6)], lambda rng: {"axes": (1, 2), "eps": 1e-3}),
 }
 LINEAR_3D = ([(2, 5, 6), (3, 6), (3,)], None)
 

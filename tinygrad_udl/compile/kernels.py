@@ -22,6 +22,8 @@ maths again with `out=`, keeping each operation and its order, and add the tag b
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.backends import broadcast_axes, reduced_shape
@@ -257,6 +259,58 @@ def _softmax_vjp(site):   # out * (g - sum(g * out)) along the axis
     sums = site.scratch(x.shape[:axis] + (1,) + x.shape[axis + 1:], x.dtype)
     return ["np.multiply({0}, {1}, out={out})", f"np.add.reduce({{out}}, axis={axis}, keepdims=True, out={sums})",
             f"np.subtract({{0}}, {sums}, out={{out}})", "np.multiply({1}, {out}, out={out})"]
+
+
+# ---- layer norm's standardisation (nn/normalization.py) ---------------------------------------------
+
+def _kept(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+@kernel("standardize")
+def _standardize(site):   # (x - mean) * (var + eps) ** -0.5, var the mean of the squared deviations
+    (x,), axes = site.args, site.kwargs["axes"]
+    if not site.arrays(x) or x.dtype.kind != "f":
+        return None
+    kept = _kept(x.shape, {a % x.ndim for a in axes})
+    mean, var, squares = site.scratch(kept, x.dtype), site.scratch(kept, x.dtype), site.scratch(x.shape, x.dtype)
+    return [f"{{0}}.mean(axis={{axes}}, keepdims=True, out={mean})",
+            f"np.subtract({{0}}, {mean}, out={{out}})",
+            f"np.multiply({{out}}, {{out}}, out={squares})",
+            f"{squares}.mean(axis={{axes}}, keepdims=True, out={var})",
+            f"np.add({var}, {{eps}}, out={var})",
+            f"np.power({var}, -0.5, out={var})",
+            f"np.multiply({{out}}, {var}, out={{out}})"]
+
+
+@kernel("standardize.vjp0")
+def _standardize_vjp(site):   # (g - mean(g) - y * mean(g y)) / sqrt(var + eps), statistics from x again
+    g, y, x = site.args
+    axes = site.kwargs["axes"]
+    if not site.arrays(g, y, x):
+        return None
+    axes_set = {a % x.ndim for a in axes}
+    kept = _kept(x.shape, axes_set)
+    share = repr(1.0 / math.prod(x.shape[a] for a in axes_set))
+    mean, inv_scale, g_mean, gy_mean = (site.scratch(kept, x.dtype) for _ in range(4))
+    work = site.scratch(x.shape, x.dtype)
+    return [f"np.add.reduce({{2}}, axis={{axes}}, keepdims=True, out={mean})",
+            f"np.multiply({mean}, {share}, out={mean})",
+            f"np.subtract({{2}}, {mean}, out={work})",                     # centred
+            f"np.multiply({work}, {work}, out={work})",
+            f"np.add.reduce({work}, axis={{axes}}, keepdims=True, out={inv_scale})",
+            f"np.multiply({inv_scale}, {share}, out={inv_scale})",
+            f"np.add({inv_scale}, {{eps}}, out={inv_scale})",
+            f"np.power({inv_scale}, -0.5, out={inv_scale})",
+            f"np.add.reduce({{0}}, axis={{axes}}, keepdims=True, out={g_mean})",
+            f"np.multiply({g_mean}, {share}, out={g_mean})",
+            f"np.multiply({{0}}, {{1}}, out={work})",
+            f"np.add.reduce({work}, axis={{axes}}, keepdims=True, out={gy_mean})",
+            f"np.multiply({gy_mean}, {share}, out={gy_mean})",
+            f"np.subtract({{0}}, {g_mean}, out={{out}})",
+            f"np.multiply({{1}}, {gy_mean}, out={work})",
+            f"np.subtract({{out}}, {work}, out={{out}})",
+            f"np.multiply({{out}}, {inv_scale}, out={{out}})"]
 
 
 # ---- the fused cross-entropy (nn/loss.py) ------------------------------------------------------------
