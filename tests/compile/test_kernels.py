@@ -31,6 +31,7 @@ CASES = {
     "tanh": ([(3, 4)], None), "relu": ([(6, 7)], None),
     "sum": ([(4, 5)], lambda rng: {"axis": 0, "keepdims": False}),
     "matmul": ([(4, 6), (6, 3)], None),
+    "matmul.batched": ([(2, 3, 4, 6), (2, 3, 6, 5)], None),
     "linear": ([(5, 6), (3, 6), (3,)], None),
     "softmax_cross_entropy": ([(8, 5)], lambda rng: {"labels": _labels(rng, 8, 5), "axis": 1}),
     "softmax": ([(2, 3, 5)], lambda rng: {"axis": -1}),

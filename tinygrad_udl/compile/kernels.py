@@ -191,7 +191,25 @@ def _unbroadcast(site):  # g.sum(axis=<broadcast axes>).reshape(like.shape)
 @kernel("matmul")
 def _matmul(site):
     x, y = site.args
-    return ["np.matmul({0}, {1}, out={out})"] if x.ndim == 2 and y.ndim == 2 else None
+    return ["np.matmul({0}, {1}, out={out})"] if x.ndim >= 2 and y.ndim >= 2 else None
+
+
+def _batched(site):
+    """A matmul VJP of stacks of matrices with the same batch shape: rules._matmul_vjp is then the
+    plain product with the other operand's matrices transposed (no layout switch: that is for 2-D
+    operands, and no sum over broadcast batch axes)."""
+    g, _, x, y = site.args
+    return x.ndim > 2 and x.shape[:-2] == y.shape[:-2] == g.shape[:-2]
+
+
+@kernel("matmul.vjp0")
+def _matmul_dx(site):   # g @ y^T
+    return ["np.matmul({0}, {3}.swapaxes(-1, -2), out={out})"] if _batched(site) else None
+
+
+@kernel("matmul.vjp1")
+def _matmul_dy(site):   # x^T @ g
+    return ["np.matmul({2}.swapaxes(-1, -2), {0}, out={out})"] if _batched(site) else None
 
 
 @kernel("linear")
