@@ -386,3 +386,30 @@ def test_a_result_computed_in_numpy_is_not_baked_in():
     with pytest.warns(CompileWarning, match="computed outside the library's operations"):
         actions = [compiled(s) for s in states]
     assert actions == [0, 0, 1]
+
+
+def test_masks_from_tensor_comparisons_are_recomputed_at_every_replay():
+    """A mask made with a tensor comparison (here PReLU's x > 0, and argmax) is a step of the
+    program: the first two calls see the same mask, later ones a different one, and every replay
+    follows the data (a mask computed from `.data` in numpy would stay the traced one)."""
+    slope = tg.Tensor(np.array([0.25], np.float32), requires_grad=True)
+
+    def step(x):
+        y = F.prelu(tg.Tensor(x), slope)
+        loss = (y * y).sum()
+        loss.backward()
+        g = slope.grad.data.copy()
+        tg.zero_grad([slope])
+        return loss.item(), g, tg.Tensor(x).argmax()
+
+    same = np.array([[1.0, -2.0, 3.0]], np.float32)
+    xs = [same, same * 1.5, np.array([[-1.0, 2.0, -3.0]], np.float32), np.array([[4.0, 5.0, -0.5]], np.float32)]
+    eager = [step(x) for x in xs]
+    compiled = compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        got = [compiled(x) for x in xs]
+    assert list(compiled.stats().values()) == ["replay"]
+    for (l1, g1, a1), (l2, g2, a2) in zip(eager, got):
+        assert l1 == l2 and np.array_equal(g1, g2) and a1.item() == a2.item()
+    assert [a.item() for _, _, a in got] == [2, 2, 1, 1]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinygrad_udl import reproduce as reproduce_module
@@ -104,3 +105,20 @@ def test_demo_training_returns_rows_and_writes_histories(monkeypatch, tmp_path, 
     assert all(r["epochs"] == 1 for r in tests)
     for name in ("mnist1d-mlp", "mnist1d-cnn"):
         assert json.loads((tmp_path / name / "history.json").read_text())["rows"][-1]["step"] == 40
+
+
+def test_train_no_compile_runs_eager_steps_with_the_same_numbers(capsys, tmp_path):
+    runs = {}
+    for flags in ([], ["--no-compile"]):
+        out = tmp_path / ("eager" if flags else "compiled")
+        assert main(["train", "mnist1d-dropout", "--steps", "5", "--batch-size", "50", "--quiet", "--out", str(out),
+                     *flags]) == 0
+        runs[bool(flags)] = out, capsys.readouterr().out
+    (compiled, said_compiled), (eager, said_eager) = runs[False], runs[True]
+    assert "training steps: compiled" in said_compiled and "training steps: eager (--no-compile)" in said_eager
+    rows = [json.loads((folder / "history.json").read_text())["rows"] for folder in (compiled, eager)]
+    for row in rows[0] + rows[1]:
+        row.pop("seconds")
+    assert rows[0] == rows[1]
+    with np.load(compiled / "model.npz") as a, np.load(eager / "model.npz") as b:
+        assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)

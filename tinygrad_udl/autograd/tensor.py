@@ -406,31 +406,31 @@ class Tensor(Node):
 
     # Comparisons give boolean tensors that carry no gradient.
     def __lt__(self, other):
-        return Tensor._wrap(self.data < _raw(other))
+        return no_grad_op(np.less, self, other)
 
     def __le__(self, other):
-        return Tensor._wrap(self.data <= _raw(other))
+        return no_grad_op(np.less_equal, self, other)
 
     def __gt__(self, other):
-        return Tensor._wrap(self.data > _raw(other))
+        return no_grad_op(np.greater, self, other)
 
     def __ge__(self, other):
-        return Tensor._wrap(self.data >= _raw(other))
+        return no_grad_op(np.greater_equal, self, other)
 
     def __eq__(self, other):
-        return Tensor._wrap(self.data == _raw(other))
+        return no_grad_op(np.equal, self, other)
 
     def __ne__(self, other):
-        return Tensor._wrap(self.data != _raw(other))
+        return no_grad_op(np.not_equal, self, other)
 
     def __invert__(self):
-        return Tensor._wrap(~self.data)
+        return no_grad_op(np.invert, self)
 
     def __and__(self, other):
-        return Tensor._wrap(self.data & _raw(other))
+        return no_grad_op(np.bitwise_and, self, other)
 
     def __or__(self, other):
-        return Tensor._wrap(self.data | _raw(other))
+        return no_grad_op(np.bitwise_or, self, other)
 
     def __getitem__(self, index):
         index = _index(index)
@@ -507,7 +507,7 @@ class Tensor(Node):
 
     def sign(self):
         """Sign of each element (-1, 0, 1): a constant, it carries no gradient."""
-        return Tensor._wrap(np.sign(self.data))
+        return no_grad_op(np.sign, self)
 
     def clip(self, min=None, max=None):
         """Clamp to [min, max]; the gradient passes where min <= x <= max (PyTorch's clamp)."""
@@ -570,11 +570,11 @@ class Tensor(Node):
 
     @dim_aliases
     def argmax(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmax(self.data, axis=_reduction_axis(axis, self.ndim, "argmax"), keepdims=keepdims))
+        return no_grad_op(np.argmax, self, axis=_reduction_axis(axis, self.ndim, "argmax"), keepdims=keepdims)
 
     @dim_aliases
     def argmin(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmin(self.data, axis=_reduction_axis(axis, self.ndim, "argmin"), keepdims=keepdims))
+        return no_grad_op(np.argmin, self, axis=_reduction_axis(axis, self.ndim, "argmin"), keepdims=keepdims)
 
     @dim_aliases
     def softmax(self, axis=-1):
@@ -749,6 +749,16 @@ def apply(rule, *inputs, **params):
     out._saved_version = None
     out._parents, out._rule, out._ctx = (), None, None
     out.requires_grad = False
+    return out
+
+
+def no_grad_op(fn, *args, **params):
+    """`fn` (a numpy function) on the data of tensors (and numbers): a result that carries no
+    gradient -- comparisons, sign, argmax. While a compiled function is traced it is recorded as a
+    step of the program, so a mask computed from the data is computed again at every replay."""
+    out = Tensor._wrap(np.asarray(fn(*[_raw(a) for a in args], **params)))
+    if _recorder is not None:
+        _recorder.no_grad_op(out, fn, args, params)
     return out
 
 

@@ -8,6 +8,10 @@ learning curves to OUT/curves.png (needs matplotlib). OUT is checked before trai
 a path that cannot be written fails at once instead of after the run. BLAS uses one thread
 (fastest for these small models; --threads N to change).
 
+Training steps are compiled (tinygrad_udl.compile: recorded on the first steps, then replayed as
+straight-line numpy, with the same numbers bit for bit); --no-compile runs every step eagerly
+through the autograd graph, e.g. to compare speeds or to debug a step.
+
 Examples:
   tinygrad-udl train mnist1d-mlp                 # fig. 8.2: 6,000 steps of SGD, ~40 % test error
   tinygrad-udl train mnist1d-cnn --steps 20000 --lr 0.05 -o out/cnn
@@ -37,6 +41,8 @@ def register(subparsers):
     add_output(parser, metavar="DIR", help="folder for history.json and curves.png (default: out/train/NAME)")
     parser.add_argument("--plot", action="store_true", help="also draw the learning curves to OUT/curves.png")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.add_argument("--no-compile", dest="compile", action="store_false",
+                        help="run every training step eagerly instead of compiled (same numbers, slower)")
     parser.set_defaults(run=run)
 
 
@@ -67,11 +73,12 @@ def run(args):
     print(f"  data: {entry.task.description}")
     print(f"  setup: {format_hyperparameters(hyper)}")
     print(f"  source: {entry.source}" + (f" (changed here: {changed})" if changed else ""))
+    print(f"  training steps: {_step_mode(entry, args.compile)}")
     print(f"  {args.threads_note}", flush=True)
     try:
         with writing(out):
             result = run_entry(entry, **overrides, seed=args.seed, progress=False if args.quiet else None, out=out,
-                               plot=args.plot)
+                               plot=args.plot, compile=args.compile)
     except (TrainingDiverged, ImportError) as e:  # too large a learning rate
         raise UsageError(str(e)) from None
     info = result.history.info
@@ -84,6 +91,14 @@ def run(args):
     if result.model_file is not None:
         print(f"wrote {result.model_file} (the trained model: tinygrad-udl generate NAME --load DIR for chapter 12)")
     return 0
+
+
+def _step_mode(entry, compiled) -> str:
+    if not compiled:
+        return "eager (--no-compile)"
+    if entry.eager_reason is not None:
+        return f"eager, not compiled: {entry.eager_reason}"
+    return "compiled (--no-compile to run them eagerly)"
 
 
 def _changes(default, hyper) -> str:

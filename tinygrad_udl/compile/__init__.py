@@ -22,11 +22,15 @@ signature: Python control flow that depends on the data (the two traces differ),
 `.data` / `.grad` inside the function (an in-place write through the library is refused; a
 value computed in numpy from a tensor becomes a constant, which the second trace catches when
 the data change), hooks on intermediate tensors, `retain_grad()`, `backward(create_graph=True)`,
-`step(closure)`. The rule, as for `jax.jit` and tinygrad's `TinyJit`: arrays reach the program
-through the function's arguments or as parameters (tensors that require grad, whose `.data` is
-read at every replay); any other array met while tracing is a constant of the program. Random
-draws are recorded as draws (dropout's mask is drawn from its Generator at every replay, so the
-generator advances exactly as in eager mode). See docs/performance.md, "Compiled steps".
+`step(closure)`, a result computed in numpy from the program's values (`int(q.numpy().argmax())`:
+return the array and finish outside). The rule, as for `jax.jit` and tinygrad's `TinyJit`:
+arrays reach the program through the function's arguments or as parameters (tensors that require
+grad, whose `.data` is read at every replay); any other array met while tracing is a constant of
+the program (comparisons, `sign` and `argmax` on tensors are recorded, so masks made with them
+are not). Random draws are recorded as draws (dropout's mask is drawn from its Generator at every
+replay, so the generator advances exactly as in eager mode). Replays write into buffers the
+program owns (`optimize.py`, `kernels.py`) and fuse SGD/Adam steps across parameters
+(`fused.py`), with the same numbers. See docs/performance.md, "Compiled steps".
 """
 from __future__ import annotations
 

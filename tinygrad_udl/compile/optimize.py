@@ -144,6 +144,7 @@ def optimize(program, spec, values):
             made[instr.out] = k
             value = values[instr.out]
             root[instr.out] = next((root[s] for s in read if isinstance(value, np.ndarray)
+                                    and isinstance(values[s], np.ndarray)   # not an index tuple's slot
                                     and np.may_share_memory(value, values[s])), instr.out)
             lines, site = _kernel_lines(instr, values, kernels)
             if lines is not None:

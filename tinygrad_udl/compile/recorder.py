@@ -58,7 +58,8 @@ class Instr:
 
     kinds: "input" (slot <- argument `index`, converted to `dtype` if not None), "param" (slot <-
     tensor.data at replay), "const" (slot <- a baked array), "call" (slot <- fn(ArrayMath, *args,
-    **kwargs), args/kwargs may hold Refs; `asarray`: wrap a non-ndarray result), "add" (slot <-
+    **kwargs), args/kwargs may hold Refs; `asarray`: wrap a non-ndarray result), "alias" (slot <-
+    another slot, written by optimize.py; so is "kernel"), "add" (slot <-
     a + b), "unbroadcast", "source" (slot <- fn(*args)), "accum" (tensor._accumulate_grad(ref)),
     "hooks" (slot <- tensor._run_hooks(ref)), "effect" (fn(*args)).
     """
@@ -137,6 +138,9 @@ class Recorder:
         i = self.input_ids.get(id(a))
         if i is not None:
             return Ref(self._input_slot(i, None))
+        slot = self.array_slots.get(id(a))
+        if slot is not None and self.values[slot] is a:   # the very array a step made (e.g. a recorded mask)
+            return Ref(slot)
         if isinstance(a, np.ndarray):
             for j, inp in enumerate(self.inputs):
                 if inp.size and np.shares_memory(a, inp):
@@ -260,6 +264,22 @@ class Recorder:
         if self._ours():
             self.fail(f"{op} on a tensor inside the compiled function (numpy code on .data that the program "
                       "cannot replay); do it outside, or through the optimizer's step()")
+
+    def no_grad_op(self, tensor, fn, args, params):
+        """`tensor` is `fn(*data of args, **params)`, a result without gradient (tensor.no_grad_op):
+        made again at every replay from the slots of its arguments."""
+        if not self._ours():
+            return
+        try:
+            refs = [Ref(self.slot_of(a)) if isinstance(a, _tensor.Tensor) else self._param(a) for a in args]
+            kwargs = {k: self._param(v) for k, v in params.items()}
+        except Unsupported as e:
+            self.fail(str(e))
+            return
+        slot = self._emit(Instr("call", _numpy_call, [fn] + refs, kwargs, extra=True,
+                                tag=getattr(fn, "__name__", "no-gradient op")), tensor.data)
+        self.slots[id(tensor)] = slot
+        self.keep.append(tensor)
 
     def source(self, tensor, fn, *args):
         """`tensor`'s data is `fn(*args)`, to be made anew at each replay (e.g. a random draw)."""
@@ -404,6 +424,11 @@ def drawn(draw, *args):
     if _tensor._recorder is not None:
         _tensor._recorder.source(t, draw, *args)
     return t
+
+
+def _numpy_call(_array_math, fn, *args, **params):
+    """A numpy function on arrays as a "call" step (the first argument is ArrayMath)."""
+    return fn(*args, **params)
 
 
 def _pack(_array_math, *items):

@@ -158,12 +158,16 @@ def check_probabilities(where, name, p):
 
 def safe_log(p):
     """log p, with log 0 = -inf and finite gradients where p > 0."""
-    return _log_inside(Tensor.log, p, p.data > 0, 1.0)
+    return _log_inside(Tensor.log, p, p > 0, 1.0)
 
 
 def safe_log1m(p):
     """log(1 - p) as log1p(-p) (exact for tiny p), with log 0 = -inf at p = 1."""
-    return _log_inside(lambda q: (-q).log1p(), p, p.data < 1, 0.0)
+    return _log_inside(_log1m, p, p < 1, 0.0)
+
+
+def _log1m(q):
+    return (-q).log1p()
 
 
 def _log_inside(log, x, inside, stand_in):
@@ -175,4 +179,4 @@ def _log_inside(log, x, inside, stand_in):
 def p_times(p, log_q):
     """p * log_q elementwise with the convention 0 * log 0 = 0 (entropy and KL sum such terms);
     where p = 0 the log is not used at all, so a -inf there gives neither NaN values nor gradients."""
-    return p * where(p.data > 0, log_q, 0.0)
+    return p * where(p > 0, log_q, 0.0)

@@ -58,7 +58,7 @@ def prelu(x, weight):
     x = tensor(x)
     if weight.size > 1 and x.ndim > 2:
         weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
-    return where(x.data > 0, x, x * weight)
+    return where(x > 0, x, x * weight)
 
 
 def crelu(x, axis=1):

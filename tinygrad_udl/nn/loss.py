@@ -147,7 +147,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
 def _clamped_log(p):
     """max(log p, −100), with no gradient (and no 0/0) where the clamp applies."""
-    live = p.data > math.exp(-100)
+    live = p > math.exp(-100)
     return where(live, where(live, p, 1.0).log(), -100.0)
 
 

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ..autograd.rules import SCATTER_ADD
-from ..autograd.tensor import ShapeError, Tensor, apply, tensor
+from ..autograd.tensor import ShapeError, Tensor, apply, no_grad_op, tensor
 from .conv import _check_input, _im2col_raw, _ntuple, _window_shape, _windows, im2col, pad_nd
 from .module import Module
 
@@ -41,7 +41,8 @@ def _pool_args(kernel_size, stride, padding, nd, op):
 
 def _plane_gather(x, flat_index):
     """x (N, C, *S)[n, c, flat_index[n, c, ...]] on each flattened plane: a differentiable gather
-    (its VJP is the engine's scatter-add; repeated indices accumulate)."""
+    (its VJP is the engine's scatter-add; repeated indices accumulate). `flat_index` is an integer
+    Tensor (reshaped as a Tensor, so that a compiled step reads it from its program)."""
     n, c = x.shape[:2]
     rows = np.arange(n * c).reshape((n * c,) + (1,) * (flat_index.ndim - 2))
     return x.reshape(n * c, -1)[rows, flat_index.reshape((n * c,) + flat_index.shape[2:])].reshape(flat_index.shape)
@@ -56,10 +57,20 @@ def _max_pool(x, kernel_size, stride, padding, dilation, return_indices, nd, op)
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
     ks, st, pad = _pool_args(kernel_size, stride, padding, nd, op)
     dil = _ntuple(dilation, nd, "dilation", op)
-    spatial = x.shape[2:]
-    counts = _window_shape(spatial, ks, st, tuple((p, p) for p in pad), dil, op)
-    # The argmax is found on raw data: it is a constant of the graph, like a ReLU mask.
-    padded = np.pad(x.data, ((0, 0), (0, 0)) + tuple((p, p) for p in pad), constant_values=-np.inf)
+    counts = _window_shape(x.shape[2:], ks, st, tuple((p, p) for p in pad), dil, op)
+    # The argmax is found on the data: a constant of the graph, like a ReLU mask (and a step of a
+    # compiled program, made again at every replay).
+    index = no_grad_op(_max_index, x, ks=ks, st=st, pad=pad, dil=dil, counts=counts, op=op)
+    out = _plane_gather(x, index)
+    if unbatched:
+        out, index = out.squeeze(0), index[0]
+    return (out, index) if return_indices else out
+
+
+def _max_index(x, ks, st, pad, dil, counts, op):
+    """PyTorch's flat index of each window's (first) maximum in its input plane."""
+    nd, spatial = len(ks), x.shape[2:]
+    padded = np.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in pad), constant_values=-np.inf)
     view, _ = _windows(padded, ks, st, dil)                                  # (N, C, *K, *O)
     k_axes = tuple(range(2, 2 + nd))
     flat = np.moveaxis(view, k_axes, tuple(range(-nd, 0))).reshape(x.shape[:2] + counts + (-1,))
@@ -77,11 +88,7 @@ def _max_pool(x, kernel_size, stride, padding, dilation, return_indices, nd, op)
     offsets = np.unravel_index(winner, ks)
     coords = [(np.arange(counts[axis]) * st[axis] - pad[axis]).reshape((-1,) + (1,) * (nd - 1 - axis))
               + offsets[axis] * dil[axis] for axis in range(nd)]
-    index = np.ravel_multi_index(coords, spatial)                             # PyTorch's flat indices
-    out = _plane_gather(x, index)
-    if unbatched:
-        out, index = out.squeeze(0), index[0]
-    return (out, Tensor._wrap(index)) if return_indices else out
+    return np.ravel_multi_index(coords, spatial)
 
 
 def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, return_indices=False):

@@ -15,6 +15,10 @@ while the value network (the critic) lowers L[φ] = Σ_it (r_it + γ·v[s_{i,t+1
 targets of fitted Q-learning). `n_step_targets` generalises the target to n rewards before the
 bootstrap (n = 1 is eq. 19.40). As the book says is usual, `actor_critic` collects a batch of
 experience, `n_steps` steps in each of several copies of the environment, before each update.
+
+Each update (both losses, the backward pass and both optimizer steps) is a compiled step
+(`tinygrad_udl.compile`; `compile=False` runs it eagerly, with the same numbers): every batch has
+the same shape, and its states, actions and targets (bootstrapped beforehand) are its arguments.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import numpy as np
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor
 from ..checks import check_int
+from ..compile import compile as compile_step
 from ..distributions import Categorical
 from ..optim import Adam
 from .agents import PolicyGradientResult, policy_gradient_surrogate
@@ -77,18 +82,19 @@ def actor_critic_losses(logits: Tensor, values: Tensor, actions, targets, entrop
     eq. 19.42. Means rather than the book's sums: the scale goes into the learning rates. The
     entropy bonus (not in the book; 0 by default) keeps the policy from committing too early."""
     values = values.reshape(-1)
-    targets = np.asarray(targets, dtype=values.dtype)
-    actor_loss = policy_gradient_surrogate(logits, actions, (targets - values.data) / len(targets))
+    error = Tensor(np.asarray(targets, dtype=values.dtype)) - values
+    # the advantage, y − v[s, φ] / B: the critic's error without its graph (`detach`, not numpy on
+    # `.data`, so that a compiled step computes it anew at every replay)
+    actor_loss = policy_gradient_surrogate(logits, actions, error.detach() / error.shape[0])
     if entropy_weight:
         actor_loss = actor_loss - entropy_weight * Categorical(logits=logits).entropy().mean()
-    error = Tensor(targets) - values
     return actor_loss, (error * error).mean()
 
 
 def actor_critic(make_env, actor, critic, steps: int, *, n_envs: int = 8, n_steps: int = 8, td_steps: int = 1,
                  gamma: float = 0.99, actor_lr: float = 1e-3, critic_lr: float = 1e-3, entropy_weight: float = 0.0,
                  train_actor: bool = True, record_every: int = 5_000, evaluate=None, seed=0,
-                 progress=False) -> PolicyGradientResult:
+                 progress=False, compile=True) -> PolicyGradientResult:
     """Actor–critic (section 19.6) in `n_envs` copies of `make_env()` for `steps` environment steps
     in total.
 
@@ -99,6 +105,7 @@ def actor_critic(make_env, actor, critic, steps: int, *, n_envs: int = 8, n_step
     the critic then learns the values of that policy by temporal differences (policy evaluation,
     section 19.3.3). actor: states -> logits; critic: states -> one value per state.
     `evaluate(actor) -> dict` adds fields to the record's rows (every `record_every` steps).
+    `compile=False` runs the updates eagerly (see the module docstring).
     """
     steps = check_int(steps, "steps", "actor_critic", 1)
     n_steps = check_int(n_steps, "n_steps", "actor_critic", 1)
@@ -107,6 +114,20 @@ def actor_critic(make_env, actor, critic, steps: int, *, n_envs: int = 8, n_step
     sample = sampled_actions(actor, np.random.default_rng(action_seed))
     actor_optimizer = Adam(actor.parameters(), lr=actor_lr) if train_actor else None
     critic_optimizer = Adam(critic.parameters(), lr=critic_lr)
+    optimizers = (critic_optimizer,) if actor_optimizer is None else (actor_optimizer, critic_optimizer)
+
+    def train_step(states, actions, targets):   # eqs. 19.41-19.42: one step of each network
+        states = Tensor._wrap(states)
+        actor_loss, critic_loss = actor_critic_losses(actor(states), critic(states), actions, targets, entropy_weight)
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        (critic_loss if actor_optimizer is None else actor_loss + critic_loss).backward()
+        for optimizer in optimizers:
+            optimizer.step()
+        return actor_loss, critic_loss
+
+    if compile:
+        train_step = compile_step(train_step)
     recorder = Recorder(pool, None if evaluate is None else lambda: evaluate(actor))
     per_update = n_steps * len(pool)
     updates = -(-steps // per_update)
@@ -119,15 +140,8 @@ def actor_critic(make_env, actor, critic, steps: int, *, n_envs: int = 8, n_step
                 next_values = critic(Tensor(batch["next_states"].reshape(-1, pool.observation_size))).numpy()
             targets = n_step_targets(batch["rewards"], next_values.reshape(n_steps, len(pool)), batch["terminated"],
                                      batch["ends"], gamma, td_steps)
-            states = Tensor(batch["states"].reshape(-1, pool.observation_size))
-            actor_loss, critic_loss = actor_critic_losses(actor(states), critic(states), batch["actions"].reshape(-1),
-                                                          targets.reshape(-1), entropy_weight)
-            optimizers = (critic_optimizer,) if actor_optimizer is None else (actor_optimizer, critic_optimizer)
-            for optimizer in optimizers:
-                optimizer.zero_grad()
-            (critic_loss if actor_optimizer is None else actor_loss + critic_loss).backward()
-            for optimizer in optimizers:
-                optimizer.step()
+            actor_loss, critic_loss = train_step(batch["states"].reshape(-1, pool.observation_size),
+                                                 batch["actions"].reshape(-1), targets.reshape(-1))
             recorder.add(train_loss=critic_loss.item(), actor_loss=actor_loss.item())
             done = update * per_update
             if done >= next_row or update == updates:

@@ -27,7 +27,6 @@ import numpy as np
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor
 from ..checks import as_generator, check_int
-from ..distributions import Categorical
 from ..optim import Adam
 from .dp import policy_evaluation, value_iteration
 from .mdp import MDP
@@ -176,7 +175,7 @@ def reinforce_loss(policy_network, observations, actions, rewards, mask, gamma: 
     """−Σ_it w_it·log π[a_it | s_it, θ] over the steps that happened (`mask`), with the weights
     w = `reinforce_weights(rewards, gamma, baseline, discount_steps)` held constant: minimising it
     follows the REINFORCE estimate (eqs. 19.33–19.34, 19.38), since its gradient is minus the
-    estimate. π[· | s, θ] = softmax(policy_network(s)) (section 19.5.2), a `Categorical`.
+    estimate. π[· | s, θ] = softmax(policy_network(s)) (section 19.5.2), a categorical distribution.
 
     observations (I, T, D), actions (I, T), rewards (I, T) and mask (I, T) are padded episodes
     (`rollout.Rollouts`, or one-hot states of `sample_episodes`); `baseline` as in
@@ -191,11 +190,23 @@ def reinforce_loss(policy_network, observations, actions, rewards, mask, gamma: 
 
 
 def policy_gradient_surrogate(logits: Tensor, actions, weights) -> Tensor:
-    """−Σ_b w_b·log π[a_b | s_b] with π[· | s_b] = softmax(logits[b]) (a `Categorical`) and the
-    weights w (numpy) held constant: the loss whose gradient is minus a policy-gradient estimate
-    (eqs. 19.31–19.34 with w the weighted returns, eq. 19.41 with w the advantages)."""
-    log_pi = Categorical(logits=logits).log_prob(np.asarray(actions))
-    return -(log_pi * Tensor(np.asarray(weights, dtype=log_pi.dtype))).sum()
+    """−Σ_b w_b·log π[a_b | s_b] with π[· | s_b] = softmax(logits[b]) and the weights w (numpy, or a
+    Tensor without gradient) held constant: the loss whose gradient is minus a policy-gradient
+    estimate (eqs. 19.31–19.34 with w the weighted returns, eq. 19.41 with w the advantages).
+
+    log π[a_b | s_b] is picked from the log-softmax by the actions themselves (what
+    `Categorical(logits=logits).log_prob` computes, which would pick it by a copy of them), so
+    that a compiled step (`tinygrad_udl.compile`) reads the actions at every replay."""
+    actions = np.asarray(actions)
+    if logits.ndim != 2 or actions.shape != (logits.shape[0],) or actions.dtype.kind not in "iu":
+        raise ValueError(f"policy_gradient_surrogate: need logits (B, A) and B integer actions; got shapes "
+                         f"{logits.shape} and {actions.shape} ({actions.dtype})")
+    if actions.size and (actions.min() < 0 or actions.max() >= logits.shape[1]):
+        raise ValueError(f"policy_gradient_surrogate: actions must lie in 0..{logits.shape[1] - 1}, got values from "
+                         f"{actions.min()} to {actions.max()}")
+    log_pi = logits.log_softmax(-1)[np.arange(len(actions)), actions]
+    weights = weights if isinstance(weights, Tensor) else Tensor(np.asarray(weights, dtype=log_pi.dtype))
+    return -(log_pi * weights).sum()
 
 
 @dataclass(frozen=True)
@@ -223,6 +234,10 @@ def reinforce_network(make_env, policy_network, iterations: int, *, episodes_per
     policy's step, from parameters that did not see the current actions, so the estimate stays
     unbiased (eq. 19.35).
     `evaluate(policy_network) -> dict` adds fields to every `record_every`-th iteration's row.
+
+    The steps run eagerly, not compiled (`tinygrad_udl.compile`): every iteration's episodes have
+    new lengths, so its batches have a shape not seen before, and a compiled step, traced twice
+    per shape before it replays, would only trace.
     """
     iterations = check_int(iterations, "iterations", "reinforce_network", 1)
     if baseline not in (None, "mean", "value"):

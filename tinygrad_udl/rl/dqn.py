@@ -16,6 +16,11 @@ the online network and values it with the target network (double DQN, eq. 19.21)
 Not in the book but standard since the DQN paper: the Huber loss (`loss="huber"`: squared for
 |error| ≤ 1, linear beyond, so one large error cannot dominate a step) and clipping the gradient's
 norm. The book's loss is `loss="squared"`.
+
+`dqn`'s gradient of the loss is a compiled step (`tinygrad_udl.compile`; `compile=False` runs it
+eagerly, with the same numbers): the batch and its targets (computed with the target network
+beforehand) are its arguments; the gradient clipping and the optimizer's step follow it, outside
+(clipping rewrites the gradients in numpy, which a replay would not see).
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import numpy as np
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor, minimum
 from ..checks import check_int
+from ..compile import compile as compile_step
 from ..optim import Adam, LinearLR, clip_grad_norm_
 from .record import Recorder, TrainingRecord, progress_bar
 from .replay import ReplayBuffer
@@ -95,7 +101,7 @@ def dqn(make_env, q_network, steps: int, *, gamma: float = 0.99, lr: float = 1e-
         gradient_steps: int = 1, target_update: int = 500, epsilon_start: float = 1.0, epsilon_end: float = 0.05,
         exploration_steps: int | None = None, loss: str = "huber", double: bool = False,
         max_grad_norm: float | None = 10.0, record_every: int = 1_000, evaluate=None, seed=0,
-        progress=False) -> DQNResult:
+        progress=False, compile=True) -> DQNResult:
     """Deep Q-learning (section 19.4.1) in the environment `make_env()` for `steps` steps.
 
     Each step takes an ε-greedy action in q_network's values (ε falls linearly from
@@ -110,6 +116,7 @@ def dqn(make_env, q_network, steps: int, *, gamma: float = 0.99, lr: float = 1e-
     `evaluate(q_network) -> dict` adds fields to every row of the record (every `record_every`
     steps). `seed` (an int) drives the environment, the buffer and the exploration; initialise
     q_network yourself. `progress`: show a progress bar (None: when stdout is a terminal).
+    `compile=False` computes the gradients eagerly (see the module docstring).
     """
     steps = check_int(steps, "steps", "dqn", 1)
     if loss not in LOSSES:
@@ -126,6 +133,15 @@ def dqn(make_env, q_network, steps: int, *, gamma: float = 0.99, lr: float = 1e-
     # step-size conditions under which tabular Q-learning converges ask for a decaying α)
     schedule = None if lr_end is None else LinearLR(optimizer, 1.0, lr_end / lr, steps)
     act = greedy_actions(q_network)
+
+    def loss_and_gradient(states, actions, targets):   # eq. 19.16 on a batch, and its gradient
+        value = fitted_q_loss(q_network(Tensor._wrap(states)), actions, targets, loss)
+        optimizer.zero_grad()
+        value.backward()
+        return value
+
+    if compile:
+        loss_and_gradient = compile_step(loss_and_gradient)
     exploration_steps = steps // 5 if exploration_steps is None else exploration_steps
     recorder = Recorder(pool, None if evaluate is None else lambda: evaluate(q_network))
     bar = progress_bar(steps, "dqn", progress)
@@ -141,9 +157,7 @@ def dqn(make_env, q_network, steps: int, *, gamma: float = 0.99, lr: float = 1e-
                     batch = buffer.sample(batch_size)
                     targets = q_learning_targets(target, batch.rewards, batch.next_states, batch.terminated, gamma,
                                                  online_network=q_network if double else None)
-                    value = fitted_q_loss(q_network(Tensor(batch.states)), batch.actions, targets, loss)
-                    optimizer.zero_grad()
-                    value.backward()
+                    value = loss_and_gradient(batch.states, batch.actions, targets)
                     if max_grad_norm is not None:
                         clip_grad_norm_(q_network.parameters(), max_grad_norm)
                     optimizer.step()

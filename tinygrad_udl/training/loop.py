@@ -287,7 +287,6 @@ def _scalar(loss) -> float:
     return float(loss.item())
 
 
-@_quiet_overflow()
 def _train_step(model, optimizer, loss_fn, penalty, compiled):
     """`(xb, yb) -> (output, loss value)`: `_step`, or its compiled form (tinygrad_udl.compile)
     where the optimizer's step() needs no closure."""
@@ -306,6 +305,7 @@ def _train_step(model, optimizer, loss_fn, penalty, compiled):
 
     compiled_step = compile_step(step)
 
+    @_quiet_overflow()   # as `_step`: a diverging run's overflow is reported by TrainingDiverged
     def run(xb, yb):
         output, loss = compiled_step(xb, yb)
         return output, _scalar(loss)
@@ -324,6 +324,7 @@ def _needs_closure(optimizer):
     return True
 
 
+@_quiet_overflow()
 def _step(model, optimizer, loss_fn, penalty, xb, yb):
     """One optimizer step on a batch (the five lines of the module docstring); (output, loss value).
 

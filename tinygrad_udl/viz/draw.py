@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from ..autograd.graph import GraphFreedError, Node
 from ..autograd.value import Value
 from . import format as fmt
 from .view import LEAF, OPERATION, OUTPUT, PARAMETER, GraphView, as_roots
+
+if TYPE_CHECKING:   # imported on first use (graphviz loads slowly); named here for the annotations
+    import graphviz
 
 DIGITS = 4  # significant digits of the numbers in a drawing
 

@@ -42,9 +42,13 @@ class ZooEntry:
         tiny: keyword arguments of `factory` for a tiny instance (tests, gradient checks).
         metrics: the keys of `runner.METRICS` reported after training.
         extra_rows: `extra_rows(model, history, split)` -> further result rows, or None.
-        trainer: replaces `runner.train_model` (ensembles, batch-norm calibration), or None.
+        trainer: replaces `runner.train_model` (ensembles, batch-norm calibration), or None;
+            called as `trainer(entry, hyper, split, seed, progress, compile=...)`.
         pictures: `pictures(model, history, split, out_dir)` -> the PNG paths it wrote, the
             chapter's own figures for `train NAME --plot` (beside the learning curves), or None.
+        eager_reason: why the training step runs eagerly even when compiled steps are asked for
+            (numpy work on the data inside the step, which `tinygrad_udl.compile` cannot replay
+            and would only detect after tracing, with a warning), or None: compiled by default.
     """
 
     name: str
@@ -62,6 +66,7 @@ class ZooEntry:
     extra_rows: Callable | None = None
     trainer: Callable | None = None
     pictures: Callable | None = None
+    eager_reason: str | None = None
 
     def build(self, rng=0, tiny=False, dtype=None):
         """The model (or its tiny configuration), initialised from `rng` (Generator or int seed)."""
@@ -78,6 +83,10 @@ class ZooEntry:
             x = x.astype(dtype)
             y = y.astype(dtype) if y.dtype.kind == "f" else y
         return Tensor(x), y
+
+    def compiles(self, asked=True) -> bool:
+        """Whether its training steps are compiled when `asked` (`compile=`): not with an `eager_reason`."""
+        return asked and self.eager_reason is None
 
     @property
     def command(self) -> str:

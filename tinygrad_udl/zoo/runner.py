@@ -17,6 +17,12 @@ hyperparameters of an entry (`ZooEntry.hyperparameters`) are a plain dict:
 
 Every random choice comes from `seed`: one `SeedSequence` is split into the model's
 initialisation and the training loop's batch order and augmentation, so a run is repeatable.
+
+Training steps are compiled (`tinygrad_udl.compile`: traced on the first steps, then replayed as
+straight-line numpy, bit for bit the eager numbers) unless `run(..., compile=False)` (the
+command line's `--no-compile`) or the entry says why its step must run eagerly
+(`ZooEntry.eager_reason`). A trainer is called as `trainer(entry, hyper, split, seed, progress,
+compile=...)` and passes the flag on to `fit` or to its own loop.
 """
 from __future__ import annotations
 
@@ -87,15 +93,16 @@ def seeds(seed, count):
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(count)]
 
 
-def train_model(entry, hyper, split, seed, progress=None):
+def train_model(entry, hyper, split, seed, progress=None, compile=True):
     """Build `entry`'s model from `seed` and train it on `split` with `hyper`; (model, history)."""
     model_rng, fit_rng = seeds(seed, 2)
     model = entry.build(rng=model_rng)
-    return model, fit_model(model, entry, hyper, split, fit_rng, progress, desc=entry.name)
+    return model, fit_model(model, entry, hyper, split, fit_rng, progress, desc=entry.name, compile=compile)
 
 
-def fit_model(model, entry, hyper, split, rng, progress=None, desc=None):
-    """Train an existing `model` on `split` with `hyper` (and `entry`'s task); returns the history."""
+def fit_model(model, entry, hyper, split, rng, progress=None, desc=None, compile=True):
+    """Train an existing `model` on `split` with `hyper` (and `entry`'s task); returns the history.
+    `compile`: `fit`'s (compiled training steps), unless the entry has an `eager_reason`."""
     optimizer = build_optimizer(model.parameters(), hyper)
     train, options = split.train, {}
     if "l2" in hyper:
@@ -114,7 +121,7 @@ def fit_model(model, entry, hyper, split, rng, progress=None, desc=None):
     length = {"steps": hyper["steps"]} if "steps" in hyper else {"epochs": hyper["epochs"]}
     return fit(model, optimizer, train, test=split.test, loss_fn=entry.task.loss_fn, error_fn=entry.task.error_fn,
                batch_size=hyper["batch_size"], eval_every=hyper.get("eval_every", 1), rng=rng, progress=progress,
-               desc=desc or entry.name, **length, **options)
+               desc=desc or entry.name, compile=entry.compiles(compile), **length, **options)
 
 
 def evaluation_row(model, entry, split, **fields) -> dict:
@@ -164,8 +171,11 @@ def result_rows(entry, model, history, split) -> list:
 
 
 def run(entry, *, steps=None, epochs=None, lr=None, batch_size=None, seed=0, progress=None, out=None,
-        plot=False) -> RunResult:
+        plot=False, compile=True) -> RunResult:
     """Train `entry` (overrides as on the command line) and compare with the book.
+
+    `compile=False` runs every training step eagerly (`--no-compile`); the numbers are the same,
+    bit for bit. An entry with an `eager_reason` trains eagerly either way.
 
     With `out`, writes `<out>/history.json`, the trained model's state dict `<out>/model.npz` (what
     `load_model` and `tinygrad-udl generate --load` read back), and `<out>/curves.png` and the
@@ -174,7 +184,7 @@ def run(entry, *, steps=None, epochs=None, lr=None, batch_size=None, seed=0, pro
     hyper = resolve_hyperparameters(entry, steps=steps, epochs=epochs, lr=lr, batch_size=batch_size)
     split = entry.task.load()
     trainer = entry.trainer or train_model
-    model, history = trainer(entry, hyper, split, seed, progress)
+    model, history = trainer(entry, hyper, split, seed, progress, compile=entry.compiles(compile))
     history.info.update(model=entry.name, section=entry.section, seed=seed, hyperparameters=hyper)
     result = RunResult(entry.name, model, history, result_rows(entry, model, history, split), hyper)
     if out is not None:

@@ -55,7 +55,7 @@ class GraphGCN(Module):
         return self.forward_graphs(x, graphs.adjacency, graphs.batch)
 
 
-def train_graph_classifier(entry, hyper, split, seed, progress=None):
+def train_graph_classifier(entry, hyper, split, seed, progress=None, compile=True):
     """`runner.train_model` for batches of graphs: the same seeds, optimiser and loop (`training.fit`),
     but the evaluation passes too take `hyper["batch_size"]` graphs at a time. The block-diagonal
     adjacency of a batch has (Σ_g N_g)² entries, so the loop's default evaluation batch of 1,000
@@ -66,5 +66,5 @@ def train_graph_classifier(entry, hyper, split, seed, progress=None):
     history = fit(model, build_optimizer(model.parameters(), hyper), split.train, test=split.test,
                   loss_fn=entry.task.loss_fn, error_fn=entry.task.error_fn, batch_size=hyper["batch_size"],
                   eval_every=hyper.get("eval_every", 1), rng=fit_rng, progress=progress, desc=entry.name,
-                  eval_batch_size=hyper["batch_size"], **length)
+                  eval_batch_size=hyper["batch_size"], compile=entry.compiles(compile), **length)
     return model, history

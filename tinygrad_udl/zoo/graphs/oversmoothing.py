@@ -109,7 +109,7 @@ class DeepGCN(NodeClassifier):
         return [float(layer.eps.data) for layer in self.layers if getattr(layer, "eps", None) is not None]
 
 
-def train_sweep(entry, hyper, split, seed, progress=None):
+def train_sweep(entry, hyper, split, seed, progress=None, compile=True):
     """Train `entry`'s model for every variant in `hyper["variants"]` and depth in
     `hyper["depths"]`, `hyper["repeats"]` times each from different seeds, with the entry's
     optimiser settings (`runner.fit_model`). Returns the model and history of the first run with
@@ -127,7 +127,7 @@ def train_sweep(entry, hyper, split, seed, progress=None):
     for i, (variant, depth, repeat) in enumerate(cells):
         model = entry.factory(rng=generators[2 * i], **{**entry.model_kwargs, "variant": variant, "depth": depth})
         history = fit_model(model, entry, hyper, split, generators[2 * i + 1], progress,
-                            desc=f"{entry.name} {variant} K={depth}")
+                            desc=f"{entry.name} {variant} K={depth}", compile=compile)
         eps = model.model.eps()
         with no_grad():
             last_hidden = model.hidden_states()[-1]

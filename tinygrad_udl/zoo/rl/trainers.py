@@ -2,7 +2,10 @@
 progress) -> (model, history), and the result rows beside the exact references.
 
 The zoo's runner was written for supervised learning; these trainers fit its hooks (see
-`entries.py`). Each returns an `RLHistory`, whose rows are the learning curve (`rl.record`) and
+`entries.py`). `compile` is passed on to the agents with a gradient step of fixed shapes (DQN,
+actor–critic); dynamic programming and tabular Q-learning have no gradient step, and REINFORCE's
+steps see episodes of new lengths, so new shapes, every time (`rl.agents`): those run as they are.
+Each returns an `RLHistory`, whose rows are the learning curve (`rl.record`) and
 whose `info` holds what the result rows report. The length of a run (`--steps`, or `--epochs`:
 the same here) is counted in the algorithm's own unit: environment steps for DQN and
 actor–critic, policy updates for REINFORCE, episodes for tabular Q-learning; dynamic
@@ -79,7 +82,7 @@ def _table_values(model, n_states) -> np.ndarray:
 # ---- dynamic programming (section 19.3.1, fig. 19.10) ---------------------------------------------------
 
 
-def train_dynamic_programming(entry, hyper, split, seed, progress=None):
+def train_dynamic_programming(entry, hyper, split, seed, progress=None, compile=True):
     """Value iteration from v = 0, sweep by sweep (one row per sweep: the Bellman residual as
     `train_loss`, and `v_distance` = max_s |v − v*|), and policy iteration from a random
     deterministic policy (the book's start, section 19.3.1); the model is the table of q from
@@ -144,7 +147,7 @@ def dynamic_programming_rows(model, history, split):
 # ---- tabular Q-learning (eq. 19.15, fig. 19.12) ---------------------------------------------------------
 
 
-def train_q_learning(entry, hyper, split, seed, progress=None):
+def train_q_learning(entry, hyper, split, seed, progress=None, compile=True):
     """`rl.q_learning` on the penguin (exploring starts); one row per `record_every` episodes."""
     episodes = run_length(hyper, "episodes")
     every = hyper.get("record_every", max(1, episodes // 50))
@@ -200,7 +203,7 @@ DQN_OPTIONS = ("gamma", "lr", "lr_end", "batch_size", "buffer_size", "learning_s
                "double", "max_grad_norm", "record_every")
 
 
-def train_dqn(entry, hyper, split, seed, progress=None):
+def train_dqn(entry, hyper, split, seed, progress=None, compile=True):
     """`rl.dqn` on the entry's environment. On CartPole the best greedy policy on validation
     episodes is kept (`BestGreedyCheckpoint`); on the penguin the rows follow `q_distance`,
     max |q − q*|."""
@@ -216,7 +219,7 @@ def train_dqn(entry, hyper, split, seed, progress=None):
         def evaluate(network):
             return {"q_distance": float(np.abs(_table_values(network, split.mdp.n_states) - reference).max())}
     result = dqn(split.make_env, model, steps, evaluate=evaluate, seed=int(run_rng.integers(2**31)),
-                 progress=progress, **_options(hyper, DQN_OPTIONS))
+                 progress=progress, compile=compile, **_options(hyper, DQN_OPTIONS))
     return model, _deep_history(result.record, checkpoint, split)
 
 
@@ -256,7 +259,7 @@ def cartpole_rows(model, history, split):
 # ---- REINFORCE (section 19.5) and actor–critic (section 19.6) ------------------------------------------
 
 
-def train_reinforce(entry, hyper, split, seed, progress=None):
+def train_reinforce(entry, hyper, split, seed, progress=None, compile=True):
     """`rl.reinforce_network` with the model's value network as the baseline (eqs. 19.38–19.39)."""
     iterations = run_length(hyper)
     model_rng, run_rng = seeds(seed, 2)
@@ -270,7 +273,7 @@ def train_reinforce(entry, hyper, split, seed, progress=None):
     return model, _deep_history(result.record, checkpoint, split)
 
 
-def train_actor_critic(entry, hyper, split, seed, progress=None):
+def train_actor_critic(entry, hyper, split, seed, progress=None, compile=True):
     """`rl.actor_critic` with the model's actor and critic."""
     steps = run_length(hyper)
     model_rng, run_rng = seeds(seed, 2)
@@ -279,5 +282,6 @@ def train_actor_critic(entry, hyper, split, seed, progress=None):
     options = _options(hyper, ("n_envs", "n_steps", "td_steps", "actor_lr", "critic_lr", "entropy_weight",
                                "record_every"))
     result = actor_critic(split.make_env, model.actor, model.critic, steps, gamma=hyper.get("gamma", CARTPOLE_GAMMA),
-                          evaluate=checkpoint, seed=int(run_rng.integers(2**31)), progress=progress, **options)
+                          evaluate=checkpoint, seed=int(run_rng.integers(2**31)), progress=progress, compile=compile,
+                          **options)
     return model, _deep_history(result.record, checkpoint, split)

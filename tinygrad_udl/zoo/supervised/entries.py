@@ -11,7 +11,7 @@ from .regularization import MNIST1DDropoutMLP, mnist1d_ensemble, train_ensemble
 from .resnet import ResNet1D, train_resnet
 from .shallow import ShallowNetwork
 from .unet import UNet1d
-from ..registry import CLASSIFICATION_METRICS, REGRESSION_METRICS, ZooEntry
+from ..registry import REGRESSION_METRICS, ZooEntry
 from ..tasks import QUASI_SINUSOID_NOISE, TASKS, true_gaussian_nll
 
 

@@ -82,7 +82,7 @@ def mnist1d_ensemble(members=5, widths=(100, 100), rng=0, dtype=None):
     return Ensemble([MNIST1DMLP(widths, rng=child, dtype=dtype) for child in children])
 
 
-def train_ensemble(entry, hyper, split, seed, progress=None):
+def train_ensemble(entry, hyper, split, seed, progress=None, compile=True):
     """Build `entry`'s `Ensemble` and train its members one after the other (section 9.3.2).
 
     With `hyper["bagging"]` each member is trained on its own bootstrap resample of the training
@@ -102,7 +102,8 @@ def train_ensemble(entry, hyper, split, seed, progress=None):
         if hyper.get("bagging", False):
             pick = rng.integers(0, len(x), size=len(x))
             member_split = Split((x[pick], y[pick]), split.test)
-        history = fit_model(member, entry, hyper, member_split, rng, progress, desc=f"{entry.name} {k + 1}/{count}")
+        history = fit_model(member, entry, hyper, member_split, rng, progress, desc=f"{entry.name} {k + 1}/{count}",
+                            compile=compile)
         member_errors.append(round(history.last["test_error"], 2))
         seconds += history.info["seconds"]
     rows.append(evaluation_row(ensemble, entry, split, epoch=history.last["epoch"], step=history.last["step"]))

@@ -79,10 +79,10 @@ class ResNet1D(Module):
         return self.head(h)
 
 
-def train_resnet(entry, hyper, split, seed, progress=None):
+def train_resnet(entry, hyper, split, seed, progress=None, compile=True):
     """Train as usual, then freeze whole-training-set batch-norm statistics (section 11.4) and add a
     final history row evaluated with them (the book's test-time rule)."""
-    model, history = train_model(entry, hyper, split, seed, progress)
+    model, history = train_model(entry, hyper, split, seed, progress, compile=compile)
     calibrate_batchnorm(model, DataLoader(split.train[0], batch_size=500))
     row = evaluation_row(model, entry, split, epoch=history.last["epoch"], step=history.last["step"],
                          lr=history.last.get("lr"), bn_statistics="whole training set")

@@ -50,6 +50,11 @@ def masked_token_cross_entropy(logits, targets):
     return cross_entropy(logits, targets, axis=-1, ignore_index=IGNORE)
 
 
+# why steps on this loss are not compiled (`ZooEntry.eager_reason`, and the pre-training of bert-classify)
+MASKED_LOSS_IS_EAGER = ("cross_entropy's ignore_index makes the labels and weights of the masked positions in numpy "
+                        "from the targets (nn/loss.py): constants of the step, different for every batch")
+
+
 def token_error(logits, targets) -> float:
     """Fraction of positions whose most likely token (logits' last axis) is not the target."""
     return classification_error(np.moveaxis(np.asarray(getattr(logits, "data", logits)), -1, 1), targets)

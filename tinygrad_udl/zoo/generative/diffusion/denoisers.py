@@ -65,7 +65,8 @@ class TimeEmbedding(Module):
         if t.size and (t.min() < 1 or t.max() > self.steps):
             raise ValueError(f"{type(self).__name__}: time steps must lie in 1..{self.steps}, "
                              f"got [{t.min()}, {t.max()}]")
-        return self.layer(Tensor(self.table[t.reshape(-1)])).silu()
+        # the rows picked by a Tensor operation (not numpy), so that a compiled step reads t at each replay
+        return self.layer(Tensor._wrap(self.table)[t if t.ndim == 1 else t.reshape(-1)]).silu()
 
 
 class DenoisingMLP(Module):

@@ -86,7 +86,11 @@ class DiffusionModel(Module):
 
     def loss_terms(self, x, rng):
         """‖g_t[z_t, φ] − ε‖² / D per example of the batch x, with t and ε drawn from `rng`: a Tensor (N,)."""
-        z, t, noise = self.noisy_batch(x, rng)
+        return self.prediction_errors(*self.noisy_batch(x, rng))
+
+    def prediction_errors(self, z, t, noise):
+        """‖g_t[z_t, φ] − ε‖² / D per example for given draws (`noisy_batch`): a Tensor (N,). The
+        part of the loss that a compiled training step replays (the draws are its arguments)."""
         error = self.denoiser(self._as_input(z), t) - self._as_input(noise)
         return (error * error).reshape(len(z), -1).mean(axis=1)
 

@@ -11,6 +11,10 @@ The hyperparameters are those of `zoo.runner` (optimizer, lr, batch_size, steps 
 eval_every in epochs) and `cosine`: when true, the learning rate decays from lr to 0 over the run
 along a half cosine (`optim.CosineAnnealingLR`, stepped after every optimizer step), which lets the
 last steps settle closer to the minimum of the noisy loss. `train_diffusion` is the entries' `trainer`.
+
+The loss and its gradient are a compiled step (`tinygrad_udl.compile`; `compile=False` runs it
+eagerly, with the same numbers): t and ε are drawn outside it (`DiffusionModel.noisy_batch`) and
+passed in with z_t, and the optimizer steps after it, once the loss is known to be finite.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import time
 
 import numpy as np
 
+from ....compile import compile as compile_step
 from ....data import DataLoader
 from ....optim import CosineAnnealingLR
 from ....training import History, TrainingDiverged
@@ -43,19 +48,21 @@ def noise_mse(predict_noise, schedule, x, t=None, seed=EVALUATION_SEED) -> float
     return float(np.mean((predict_noise(z, steps) - noise) ** 2))
 
 
-def train_diffusion(entry, hyper, split, seed, progress=None):
+def train_diffusion(entry, hyper, split, seed, progress=None, compile=True):
     """The zoo trainer: build `entry`'s model from `seed` and train it on `split.train`'s examples
     (their labels are not used); returns (model, History)."""
     model_rng, noise_rng, order_rng = seeds(seed, 3)
     model = entry.build(rng=model_rng)
     history = fit_diffusion(model, split, hyper, noise_rng=noise_rng, order_rng=order_rng, progress=progress,
-                            desc=entry.name)
+                            desc=entry.name, compile=compile)
     return model, history
 
 
-def fit_diffusion(model, split, hyper, noise_rng, order_rng, progress=None, desc="diffusion") -> History:
+def fit_diffusion(model, split, hyper, noise_rng, order_rng, progress=None, desc="diffusion",
+                  compile=True) -> History:
     """Algorithm 18.1 on the examples of `split.train` with `hyper`; the history records the
-    ε-prediction error (`train_loss`, `test_loss`) of the untrained model and at every evaluation."""
+    ε-prediction error (`train_loss`, `test_loss`) of the untrained model and at every evaluation.
+    `compile=False` runs the steps eagerly."""
     x_train, x_test = (np.asarray(data[0]) for data in (split.train, split.test))
     loader = DataLoader(x_train, batch_size=hyper["batch_size"], shuffle=True, rng=order_rng)
     total = hyper["steps"] if "steps" in hyper else hyper["epochs"] * len(loader)
@@ -63,6 +70,15 @@ def fit_diffusion(model, split, hyper, noise_rng, order_rng, progress=None, desc
     optimizer = build_optimizer(model.parameters(), hyper)
     scheduler = CosineAnnealingLR(optimizer, T_max=total) if hyper.get("cosine") else None
     start = time.perf_counter()
+
+    def loss_and_gradient(z, t, noise):   # eq. 18.39 for given draws, and its gradient
+        loss = model.prediction_errors(z, t, noise).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        return loss
+
+    if compile:
+        loss_and_gradient = compile_step(loss_and_gradient)
 
     def evaluation(epoch, step):
         model.eval()
@@ -81,13 +97,11 @@ def fit_diffusion(model, split, hyper, noise_rng, order_rng, progress=None, desc
         while step < total:
             epoch += 1
             for xb in loader:
-                loss = model.loss(xb, noise_rng)          # eq. 18.39 with fresh t and ε (Algorithm 18.1)
-                value = float(loss.item())
+                # fresh t and ε (Algorithm 18.1), drawn as `model.loss` draws them
+                value = float(loss_and_gradient(*model.noisy_batch(xb, noise_rng)).item())
                 if not math.isfinite(value):              # checked before the step: the weights stay finite
                     raise TrainingDiverged(f"{desc}: the loss is {value} at step {step + 1}; lower the learning "
                                            "rate (--lr)")
-                optimizer.zero_grad()
-                loss.backward()
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()

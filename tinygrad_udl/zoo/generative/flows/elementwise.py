@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....autograd.tensor import Tensor
+from ....autograd.tensor import no_grad_op
 from ....autograd.array_ops import take_along_axis
 from ....checks import as_generator, check_int
 from ....nn.module import Parameter, default_float_dtype
@@ -44,7 +44,12 @@ class LeakyReLUFlow(FlowLayer):
 
     def log_abs_det_jacobian(self, z):
         z = check_rows(z, self.dim, "LeakyReLUFlow")
-        return Tensor(np.log(self.slope) * (z.data < 0).sum(-1), dtype=z.dtype)
+        return no_grad_op(_leaky_log_det, z, slope=self.slope)   # piecewise constant: no gradient
+
+
+def _leaky_log_det(z, slope):
+    """log |det| of the leaky ReLU at z: log(slope) per negative coordinate, in z's dtype."""
+    return (np.log(slope) * (z < 0).sum(-1)).astype(z.dtype)
 
 
 class SigmoidFlow(FlowLayer):

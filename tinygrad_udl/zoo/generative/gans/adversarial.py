@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from ....autograd.graph import no_grad
-from ....autograd.tensor import Tensor, tensor
+from ....autograd.tensor import tensor
+from ....compile.recorder import drawn
 from ....nn.module import Module
 from .losses import GradientPenalty, clip_weights_, critic_terms, discriminator_terms, generator_loss
 
@@ -56,10 +57,9 @@ class AdversarialPair(Module):
         return next(iter(self.adversary.parameters())).dtype
 
     def latent(self, n, rng):
-        """z (n, *latent_shape): standard normal, or uniform on [−1, 1] (the DCGAN's, §15.1.3)."""
-        shape = (n, *self.latent_shape)
-        z = rng.standard_normal(shape) if self.latent_distribution == "normal" else rng.uniform(-1.0, 1.0, shape)
-        return Tensor(z.astype(self._dtype()))
+        """z (n, *latent_shape): standard normal, or uniform on [−1, 1] (the DCGAN's, §15.1.3). A draw
+        that a compiled training step makes anew at every replay (`compile.recorder.drawn`)."""
+        return drawn(_draw_latent, rng, (n, *self.latent_shape), self.latent_distribution, self._dtype())
 
     def generate(self, n, rng):
         """x*_j = g[z_j, θ] for n fresh latents (section 15.1), as a Tensor in the graph."""
@@ -100,6 +100,11 @@ class AdversarialPair(Module):
 
     def after_discriminator_step(self):
         """Called after every update of the discriminator (nothing, unless a WGAN clips)."""
+
+
+def _draw_latent(rng, shape, distribution, dtype):
+    z = rng.standard_normal(shape) if distribution == "normal" else rng.uniform(-1.0, 1.0, shape)
+    return z.astype(dtype)
 
 
 class GAN(AdversarialPair):

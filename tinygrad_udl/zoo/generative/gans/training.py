@@ -21,6 +21,12 @@ Hyperparameters (`ZooEntry.hyperparameters`, the runner's overrides apply):
 Every row has `train_loss` and `test_loss`: the discriminator's loss per pair (eq. 15.3, or eq.
 15.16 without the penalty) on all training / test examples against as many fresh generated ones,
 in evaluation mode; `monitor(model, split, rng)` adds the entry's own numbers (θ, covered modes, ...).
+
+Both players' updates are compiled steps (`tinygrad_udl.compile`; `compile=False` runs them
+eagerly, with the same numbers): the latents are recorded draws from the noise generator, and the
+WGAN's weight clipping runs after the compiled update, outside it (an in-place write the replay
+could not see). A WGAN-GP's critic update stays eager: its penalty differentiates a gradient
+(`backward(create_graph=True)`), which compiled steps do not replay.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ import numpy as np
 
 from ....autograd.graph import no_grad
 from ....autograd.tensor import Tensor
+from ....compile import compile as compile_step
 from ....data import DataLoader
 from ....optim import SGD, Adam, RMSprop
 from ....training import History, TrainingDiverged
@@ -90,8 +97,37 @@ def _real_batches(loader):
             yield epoch, batch
 
 
-def train_adversarial(entry, hyper, split, seed, progress=None, monitor=None):
-    """Build `entry`'s model from `seed` and play the game on `split.train`; (model, History)."""
+def _updates(model, adversary_optimizer, generator_optimizer, batch_size, noise_rng, compile):
+    """(discriminator update: real batch -> loss, generator update: () -> loss, or None without a
+    generator to train), each one optimizer step; compiled where a replay can run them."""
+
+    def discriminator_update(x):
+        loss = model.discriminator_terms(Tensor(x), noise_rng, detach=True).mean()
+        adversary_optimizer.zero_grad()
+        loss.backward()
+        adversary_optimizer.step()
+        return loss
+
+    def generator_update():
+        loss = model.generator_loss(batch_size, noise_rng)
+        generator_optimizer.zero_grad()
+        loss.backward()
+        generator_optimizer.step()
+        return loss
+
+    if generator_optimizer is None:
+        generator_update = None
+    if compile:
+        if getattr(model, "gradient_penalty", None) is None:   # see the module docstring (WGAN-GP)
+            discriminator_update = compile_step(discriminator_update)
+        if generator_update is not None:
+            generator_update = compile_step(generator_update)
+    return discriminator_update, generator_update
+
+
+def train_adversarial(entry, hyper, split, seed, progress=None, monitor=None, compile=True):
+    """Build `entry`'s model from `seed` and play the game on `split.train`; (model, History).
+    `compile=False` runs the updates eagerly."""
     from tqdm.auto import tqdm  # a dependency; imported here as in training.fit
 
     model_rng, data_rng, noise_rng, eval_seed = seeds(seed, 4)
@@ -107,6 +143,8 @@ def train_adversarial(entry, hyper, split, seed, progress=None, monitor=None):
     generator_parameters = list(model.generator.parameters())
     generator_optimizer = (make_optimizer(generator_parameters, hyper, hyper.get("generator_lr", hyper["lr"]))
                            if generator_parameters else None)
+    discriminator_update, generator_update = _updates(model, adversary_optimizer, generator_optimizer, batch_size,
+                                                      noise_rng, compile)
     start = time.perf_counter()
     eval_entropy = eval_seed.integers(2 ** 32)
 
@@ -133,18 +171,11 @@ def train_adversarial(entry, hyper, split, seed, progress=None, monitor=None):
             model.train()
             for _ in range(critic_steps):
                 epoch, xb = next(batches)
-                loss = model.discriminator_terms(Tensor(xb.astype(dtype, copy=False)), noise_rng, detach=True).mean()
-                adversary_optimizer.zero_grad()
-                loss.backward()
-                adversary_optimizer.step()
+                loss = discriminator_update(xb.astype(dtype, copy=False))
                 model.after_discriminator_step()
             _check_finite(loss.item(), model.adversary_name, step)
-            if generator_optimizer is not None:
-                generator_loss = model.generator_loss(batch_size, noise_rng)
-                generator_optimizer.zero_grad()
-                generator_loss.backward()
-                generator_optimizer.step()
-                _check_finite(generator_loss.item(), "generator", step)
+            if generator_update is not None:
+                _check_finite(generator_update().item(), "generator", step)
             bar.update(1)
             if step % eval_every == 0 or step == total:
                 history.append(row(step, epoch))

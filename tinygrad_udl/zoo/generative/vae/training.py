@@ -11,6 +11,10 @@ Hyperparameters (`ZooEntry.hyperparameters`): optimizer, lr, batch_size, steps (
 eval_every (epochs), and `kl_warmup` (optional, steps): the KL term's weight rises linearly from
 0 to 1 over that many steps (the optimisation schedule that mitigates posterior collapse,
 Bowman et al., 2015; chapter 17's notes).
+
+The steps are compiled (`tinygrad_udl.compile`; `compile=False` runs them eagerly, with the same
+numbers): ε* is a recorded draw from the noise generator, and the KL weight reaches the step as
+an argument (a 0-d array), so that one program serves the whole warm-up.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import time
 import numpy as np
 
 from ....autograd.graph import no_grad
+from ....compile import compile as compile_step
 from ....data import DataLoader
 from ....training import History, TrainingDiverged
 from ...runner import build_optimizer, seeds
@@ -69,12 +74,27 @@ def _progress_bar(total, desc, progress):
                 file=sys.stdout, dynamic_ncols=True, mininterval=0.2)
 
 
-def train_vae(entry, hyper, split, seed, progress=None):
+def _training_step(model, optimizer, noise_rng, compile):
+    """(batch, KL weight as a 0-d array of the model's dtype) -> the loss −mean ELBO, after one
+    optimizer step; compiled unless `compile=False`."""
+    def step(x, kl_weight):
+        loss = -model.elbo(x, noise_rng, kl_weight=kl_weight).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return compile_step(step) if compile else step
+
+
+def train_vae(entry, hyper, split, seed, progress=None, compile=True):
     """The zoo trainer of the VAE entries: (model, History). Every random choice (initialisation,
-    batch order, reparameterisation noise) comes from `seed`."""
+    batch order, reparameterisation noise) comes from `seed`. `compile=False`: eager steps."""
     model_rng, batch_rng, noise_rng = seeds(seed, 3)
     model = entry.build(rng=model_rng)
     optimizer = build_optimizer(model.parameters(), hyper)
+    train_step = _training_step(model, optimizer, noise_rng, entry.compiles(compile))
+    dtype = model._dtype()
     x_train = split.train[0]
     loader = DataLoader(x_train, batch_size=hyper["batch_size"], shuffle=True, rng=batch_rng)
     total = _total_steps(hyper, len(loader))
@@ -90,10 +110,8 @@ def train_vae(entry, hyper, split, seed, progress=None):
             model.train()
             for xb in loader:
                 kl_weight = min(1.0, step / warmup) if warmup else 1.0
-                loss = -model.elbo(xb, noise_rng, kl_weight=kl_weight).mean()
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                # the weight as the step's argument: what `kl_weight * kl` makes of a Python float
+                loss = train_step(np.asarray(xb, dtype), np.asarray(kl_weight, dtype))
                 step += 1
                 if not math.isfinite(loss.item()):
                     raise TrainingDiverged(f"{entry.name}: the loss became {loss.item()} at step {step}; "
