@@ -413,3 +413,35 @@ def test_masks_from_tensor_comparisons_are_recomputed_at_every_replay():
     for (l1, g1, a1), (l2, g2, a2) in zip(eager, got):
         assert l1 == l2 and np.array_equal(g1, g2) and a1.item() == a2.item()
     assert [a.item() for _, _, a in got] == [2, 2, 1, 1]
+
+
+def test_attention_rows_without_an_allowed_key_after_tracing():
+    """The mask is an argument: traced with every row allowed, replayed with a row fully blocked.
+    Eager mode gives that row zero weights; the replay must too (not the traced fast path's NaN)."""
+    from tinygrad_udl.nn.attention import attention
+
+    rng = np.random.default_rng(0)
+    q = tg.Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    kv = tg.Tensor(rng.standard_normal((5, 4)).astype(np.float32))
+
+    def step(mask):
+        out, _ = attention(q, kv, kv, attn_mask=mask)
+        loss = (out * out).sum()
+        loss.backward()
+        g = q.grad.data.copy()
+        tg.zero_grad([q])
+        return loss.item(), g
+
+    open_rows = np.zeros((3, 5), bool)
+    one_dead = open_rows.copy()
+    one_dead[1] = True
+    masks = [open_rows, open_rows, one_dead, open_rows]
+    eager = [step(m) for m in masks]
+    compiled = compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        got = [compiled(m) for m in masks]
+    assert list(compiled.stats().values()) == ["replay"]
+    assert np.isfinite(eager[2][0]) and np.all(eager[2][1][1] == 0)
+    for (l1, g1), (l2, g2) in zip(eager, got):
+        assert l1 == l2 and np.array_equal(g1, g2)

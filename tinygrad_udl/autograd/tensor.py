@@ -752,6 +752,12 @@ def apply(rule, *inputs, **params):
     return out
 
 
+def tracing():
+    """Whether a compiled function is being traced (`tinygrad_udl.compile`): code with a fast path
+    chosen on the data takes its general path then, since the program must serve every call."""
+    return _recorder is not None
+
+
 def no_grad_op(fn, *args, **params):
     """`fn` (a numpy function) on the data of tensors (and numbers): a result that carries no
     gradient -- comparisons, sign, argmax. While a compiled function is traced it is recorded as a

@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from ..autograd.tensor import ShapeError, Tensor, tensor, where
+from ..autograd.tensor import ShapeError, Tensor, no_grad_op, tensor, tracing, where
 from ..checks import optional_generator
 from . import init
 from .activation import gelu, relu
@@ -69,6 +69,10 @@ def _split_mask(mask, dtype, op):
     return None, mask.astype(dtype, copy=False)
 
 
+def _no_allowed_key(scores):
+    return np.all(scores == -np.inf, axis=-1, keepdims=True)
+
+
 def attention(query, key, value, attn_mask=None, is_causal=False, scale=None, dropout_p=0.0, training=True,
               rng=None):
     """Scaled dot-product attention on the last two axes: Softmax(Q Kᵀ · scale + mask) V (eq. 12.9, rows).
@@ -98,9 +102,9 @@ def attention(query, key, value, attn_mask=None, is_causal=False, scale=None, dr
         scores = scores + additive
     if blocked is not None:
         scores = where(blocked, -np.inf, scores)
-    dead = np.all(scores.data == -np.inf, axis=-1, keepdims=True)                     # no allowed key
-    if dead.any():
-        weights = where(dead, 0.0, scores).softmax(axis=-1) * Tensor._wrap(~dead)
+    dead = no_grad_op(_no_allowed_key, scores)                                       # (..., L, 1)
+    if dead.data.any() or tracing():   # a compiled step must be right for every batch: the same
+        weights = where(dead, 0.0, scores).softmax(axis=-1) * ~dead   # numbers where no row is dead
     else:
         weights = scores.softmax(axis=-1)
     mixed = dropout(weights, dropout_p, training, rng=rng) if dropout_p else weights
