@@ -57,6 +57,25 @@ def forward_flops(arch, batch, in_length=None):
     return flops
 
 
+def apply_arch(arch, params, x, conv1d, relu):
+    """The forward pass of `arch` on parameters [weight, bias, ...] for a numpy-like library, given
+    its `conv1d(h, weight, bias, stride)` (valid) and `relu(h)`; linear layers and flatten are the
+    same array expressions in all of them."""
+    it, h = iter(params), x
+    for layer in arch:
+        if layer[0] == "linear":
+            w, b = next(it), next(it)
+            h = h @ w.T + b
+        elif layer[0] == "conv1d":
+            w, b = next(it), next(it)
+            h = conv1d(h, w, b, layer[4])
+        elif layer[0] == "relu":
+            h = relu(h)
+        else:
+            h = h.reshape(h.shape[0], -1)
+    return h
+
+
 def build_sequential(nn, arch):
     """The architecture as `nn.Sequential` of `nn`'s layers: tinygrad_udl.nn and torch.nn have the
     same names and arguments for these four, so one builder serves both."""
@@ -227,21 +246,12 @@ class JaxTrainer:
         import jax
         import jax.numpy as jnp
 
+        def conv1d(h, w, b, stride):   # XLA's own convolution, in PyTorch's NCH / OIH layouts
+            return jax.lax.conv_general_dilated(h, w, window_strides=(stride,), padding="VALID",
+                                                dimension_numbers=("NCH", "OIH", "NCH")) + b[:, None]
+
         def forward(params, x):
-            it, h = iter(params), x
-            for layer in arch:
-                if layer[0] == "linear":
-                    w, b = next(it), next(it)
-                    h = h @ w.T + b
-                elif layer[0] == "conv1d":  # XLA's own convolution, in PyTorch's NCH / OIH layouts
-                    w, b = next(it), next(it)
-                    h = jax.lax.conv_general_dilated(h, w, window_strides=(layer[4],), padding="VALID",
-                                                     dimension_numbers=("NCH", "OIH", "NCH")) + b[:, None]
-                elif layer[0] == "relu":
-                    h = jax.nn.relu(h)
-                else:
-                    h = h.reshape(h.shape[0], -1)
-            return h
+            return apply_arch(arch, params, x, conv1d, jax.nn.relu)
 
         def loss(params, x, y):
             logp = jax.nn.log_softmax(forward(params, x), axis=1)
@@ -304,24 +314,15 @@ class AutogradTrainer(_MomentumSGD):
         super().__init__(params, lr, momentum)
         self.arch = arch
 
+        def conv1d(h, w, b, stride):   # im2col by indexing, one matmul
+            n, _, length = h.shape
+            idx = _windows(length, w.shape[2], stride)
+            cols = anp.transpose(h[:, :, idx], (0, 2, 1, 3)).reshape(n * len(idx), -1)  # (N L_out, C K)
+            out = cols @ w.reshape(w.shape[0], -1).T + b
+            return anp.transpose(out.reshape(n, len(idx), -1), (0, 2, 1))
+
         def forward(params, x):
-            it, h = iter(params), x
-            for layer in arch:
-                if layer[0] == "linear":
-                    w, b = next(it), next(it)
-                    h = h @ w.T + b
-                elif layer[0] == "conv1d":
-                    w, b = next(it), next(it)
-                    n, _, length = h.shape
-                    idx = _windows(length, layer[3], layer[4])
-                    cols = anp.transpose(h[:, :, idx], (0, 2, 1, 3)).reshape(n * len(idx), -1)  # (N L_out, C K)
-                    out = cols @ w.reshape(w.shape[0], -1).T + b
-                    h = anp.transpose(out.reshape(n, len(idx), -1), (0, 2, 1))
-                elif layer[0] == "relu":
-                    h = anp.maximum(h, 0)
-                else:
-                    h = h.reshape(h.shape[0], -1)
-            return h
+            return apply_arch(arch, params, x, conv1d, lambda h: anp.maximum(h, 0))
 
         def loss(params, x, y):
             logits = forward(params, x)

@@ -1,13 +1,27 @@
-"""Helpers of the compiled-against-eager training tests (test_compile_zoo.py, test_compile_rl.py):
-record what a training run creates (optimizers, numpy Generators, compiled functions, compile
-warnings) and reduce a run to what must agree, bit for bit, between the two modes."""
+"""Helpers of the compiled-against-eager training tests (tests/compile): the classifier step most of
+them compile; what a training run creates (optimizers, numpy Generators, compiled functions,
+compile warnings) and a run reduced to what must agree, bit for bit, between the two modes."""
 import contextlib
 import warnings
 
 import numpy as np
 
+import tinygrad_udl as tg
 from tinygrad_udl.compile import CompileWarning, Compiled
+from tinygrad_udl.nn import functional as F
 from tinygrad_udl.optim.optimizer import Optimizer
+
+
+def classifier_step(model, opt):
+    """The training step of most tests: mean cross-entropy of `model` on (x, y), zero_grad,
+    backward, the optimizer's step; returns the loss as a float."""
+    def step(x, y):
+        loss = F.cross_entropy(model(tg.Tensor(x)), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
 
 
 class Recording:

@@ -13,7 +13,7 @@ import pytest
 import tinygrad_udl as tg
 from tinygrad_udl import nn, optim
 from tinygrad_udl.compile import compile
-from tinygrad_udl.nn import functional as F
+from compile_runs import classifier_step
 
 NUMPY_ITERATION_BUFFER = 8192 * 8   # bytes, float64
 
@@ -35,12 +35,7 @@ def test_a_compiled_step_allocates_no_arrays(momentum):
     model = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
 
-    def step(x, y):
-        loss = F.cross_entropy(model(tg.Tensor(x)), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    step = classifier_step(model, opt)
 
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((128, 256)).astype(np.float32), rng.integers(0, 10, 128)

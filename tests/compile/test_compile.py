@@ -13,6 +13,7 @@ from tinygrad_udl import nn, optim
 from tinygrad_udl.compile import CompileWarning, compile
 from tinygrad_udl.nn import functional as F
 from tinygrad_udl.zoo.supervised.mnist1d_cnn import MNIST1DCNN
+from compile_runs import classifier_step
 
 
 def _batches(shape, n=6, classes=10, seed=0):
@@ -25,12 +26,7 @@ def _run(make, batches, compiled, seed=0):
     tg.manual_seed(seed)
     model, opt = make()
 
-    def step(x, y):
-        loss = F.cross_entropy(model(tg.Tensor(x)), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    step = classifier_step(model, opt)
 
     fn = compile(step) if compiled else step
     with warnings.catch_warnings():

@@ -14,7 +14,7 @@ import tinygrad_udl as tg
 from tinygrad_udl import nn, optim
 from tinygrad_udl.compile import CompileWarning, compile
 from tinygrad_udl.compile.fused import FusedAdam, FusedSGD
-from tinygrad_udl.nn import functional as F
+from compile_runs import classifier_step
 
 OPTIMIZERS = {
     "sgd": lambda ps: optim.SGD(ps, lr=0.05),
@@ -34,12 +34,7 @@ def _train(kind, compiled, steps=6, dtype=np.float32, between=None):
     model = nn.Sequential(nn.Linear(5, 8, dtype=dtype), nn.ReLU(), nn.Linear(8, 3, dtype=dtype))
     opt = OPTIMIZERS[kind](model.parameters())
 
-    def step(x, y):
-        loss = F.cross_entropy(model(tg.Tensor(x)), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+    step = classifier_step(model, opt)
 
     fn = compile(step) if compiled else step
     rng = np.random.default_rng(1)
@@ -135,12 +130,7 @@ def test_gradients_made_without_kernels_are_copied_in(kind):
         model = nn.Sequential(nn.Conv1d(1, 4, 3, stride=2), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 9, 3))
         opt = OPTIMIZERS[kind](model.parameters())
 
-        def step(x, y):
-            loss = F.cross_entropy(model(tg.Tensor(x)), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss.item()
+        step = classifier_step(model, opt)
         fn = compile(step) if compiled else step
         rng = np.random.default_rng(3)
         losses = [fn(rng.standard_normal((6, 1, 20)).astype(np.float32), rng.integers(0, 3, 6)) for _ in range(5)]
