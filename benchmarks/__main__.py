@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--only W1,W3] [--quick] [--json out.json] [--repeats N] [--threads N] [--no-memory]`.
+"""`python -m benchmarks [--only W1,W3] [--quick] [--json out.json] [--repeats N] [--threads N] [--no-memory] [--plain-check]`.
 
 Prints the machine, then one table block per workload. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, set on
 some processors for older OpenBLAS builds, slow a current numpy; when present they are removed
@@ -39,6 +39,9 @@ def _parser():
     parser.add_argument("--threads", type=int, metavar="N",
                         help="threads for PyTorch and numpy's BLAS alike (default: all cores, os.cpu_count())")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    parser.add_argument("--plain-check", action="store_true",
+                        help="also time every row's code in a plain loop (python -m benchmarks.plain) between the "
+                             "rounds, and print harness median / plain-loop median per row")
     return parser
 
 
@@ -55,11 +58,13 @@ def main(args):
     if busy:
         print(busy, flush=True)
     print(harness.MEMORY_LEGEND if not args.no_memory else "peak memory: not measured (--no-memory)", flush=True)
+    if args.plain_check:
+        print(harness.PLAIN_LEGEND, flush=True)
     results, start = [], time.perf_counter()
     for wl in workloads:
         res = harness.run_workload(wl, repeats=args.repeats, memory=not args.no_memory, quick=args.quick,
                                    log=lambda msg: print(f"  ... {msg}", file=sys.stderr, flush=True),
-                                   isolate=True)
+                                   isolate=True, plain_check=args.plain_check)
         results.append(res)
         print("\n" + harness.format_result(res), flush=True)
     elapsed = time.perf_counter() - start

@@ -15,6 +15,10 @@ How the numbers are taken (and why):
   allocator caches; what its own garbage collector does during its steps is part of its cost.
 - Timing alternates between systems, A B C A B C ..., so that a slow period of the shared machine
   hits every system alike.
+- Each timed step follows untimed steps of the same code (`runners.LocalRunner`, at least 20 ms of
+  them): between two samples of one system the others ran and the harness paused, and a step
+  started with cold caches is slower than the same step in a loop. A row is what a plain loop of
+  its code measures; `--plain-check` (`plain.py`) checks that, row by row.
 - The table reports the median (and the inter-quartile range relative to it) and ratios of
   medians to the baselines (PyTorch; micrograd for the scalar workloads).
 - Peak memory is measured per system in a fresh subprocess (`python -m benchmarks.memory`), never
@@ -42,7 +46,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .runners import REPO_ROOT, CaseFailed, LocalRunner, WorkerRunner
+from .runners import REPO_ROOT, CaseFailed, LocalRunner, WorkerRunner, plain_loop
 
 # System names used in every table (ratio baselines refer to them).
 OURS = "tinygrad_udl"
@@ -115,7 +119,7 @@ class Workload:
     baselines: tuple = (TORCH,)
     check_rtol: float = 1e-4
     check_atol: float = 1e-6
-    fixed_repeats: bool = False  # e.g. epochs: --repeats does not change them
+    fixed_repeats: bool = False  # e.g. epochs: --repeats does not change them, nor does re-warming (runners.py)
     memory_steps: int = 2  # steps after the warm-up that the memory run makes
     memory_methods: tuple | None = None  # restrict the methods (None: all that suit each system)
     flops: float | None = None  # floating-point operations per iteration (for GFLOP/s)
@@ -200,10 +204,16 @@ class Row:
     extras: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)  # method -> MiB (or an error string)
     note: str = ""
+    plain: list = field(default_factory=list)  # seconds per iteration in plain loops (--plain-check)
+    plain_error: str = ""
 
     @property
     def median(self):
         return statistics.median(self.times) if self.times else None
+
+    @property
+    def plain_median(self):
+        return statistics.median(self.plain) if self.plain else None
 
     @property
     def iqr_rel(self):
@@ -233,10 +243,13 @@ SETTLE_S = 0.25
 
 
 def run_workload(wl: Workload, repeats: int | None = None, memory: bool = True, quick: bool = False,
-                 log=None, isolate: bool = False) -> Result:
+                 log=None, isolate: bool = False, plain_check: bool = False) -> Result:
     """Start every installed system's case (check value, warm-up), then time them alternately.
     With `isolate` (what `python -m benchmarks` does) each system runs in a worker process of its
-    own; without, in this process (the tests' ad-hoc workloads)."""
+    own; without, in this process (the tests' ad-hoc workloads). With `plain_check` (isolated
+    only), every timed system's plain loop (`plain_loop`) also runs, between the rounds."""
+    if plain_check and not isolate:
+        raise ValueError("plain_check needs isolate=True: a plain loop finds its workload by key")
     log = log or (lambda msg: None)
     rows, runners = [], []
     if wl.prepare is not None and not isolate:
@@ -258,7 +271,10 @@ def run_workload(wl: Workload, repeats: int | None = None, memory: bool = True, 
                 row.status, row.detail = failed.status, failed.detail
         n = wl.repeats if (repeats is None or wl.fixed_repeats) else repeats
         log(f"{wl.key}: timing {sum(row.status == 'ok' for row, _ in runners)} systems x {n} samples")
-        for _ in range(n):
+        plain_before = _plain_schedule([row for row, _ in runners if row.status == "ok"], n) if plain_check else {}
+        for round_ in range(n):
+            for row in plain_before.get(round_, ()):
+                _run_plain(wl, row, quick, n, log)
             for row, runner in runners:
                 if row.status != "ok":
                     continue
@@ -289,6 +305,29 @@ def run_workload(wl: Workload, repeats: int | None = None, memory: bool = True, 
                     log(f"{wl.key}: memory ({method}) of {row.system}")
                     row.memory[method] = measure_memory(wl.key, row.system, method, quick)
     return Result(wl, rows)
+
+
+def _plain_schedule(rows, rounds):
+    """{round: rows whose plain loop runs before that round}: each row's plain loop runs once (twice
+    when there are enough rounds), spread evenly over the timing, so that the plain loops meet the
+    machine in the same states as the harness's samples."""
+    if not rows:
+        return {}
+    jobs = rows * (2 if rounds >= 2 * len(rows) else 1)
+    schedule = {}
+    for j, row in enumerate(jobs):
+        schedule.setdefault(j * rounds // len(jobs), []).append(row)
+    return schedule
+
+
+def _run_plain(wl, row, quick, samples, log):
+    if row.status != "ok":  # failed in the meantime
+        return
+    log(f"{wl.key}: plain loop of {row.system}")
+    try:
+        row.plain += plain_loop(wl.key, row.system, quick, samples)
+    except CaseFailed as failed:
+        row.plain_error = f"{failed.status}: {failed.detail}"
 
 
 def _as_tuple(check):
@@ -371,6 +410,10 @@ MEMORY_LEGEND = ("peak memory, each system in a fresh subprocess: 'peak RSS' = V
                  "minus VmRSS before the model is built (after import and shared data); 'traced' = tracemalloc "
                  "peak over the same span (Python objects + numpy buffers; not shown for PyTorch and JAX, whose "
                  "allocators tracemalloc cannot see)")
+
+
+PLAIN_LEGEND = ("harness/plain: the row's median over the median of the same steps timed back to back in a plain "
+                "loop (python -m benchmarks.plain, a fresh interpreter per loop), run between the rounds")
 
 
 # ---- the machine ------------------------------------------------------------------------------------
@@ -517,8 +560,9 @@ def _fmt_mem(value):
 def result_rows(res: Result) -> list:
     """The table rows of one workload as lists of strings (header first)."""
     wl = res.workload
+    checked = any(r.plain or r.plain_error for r in res.rows)  # --plain-check ran
     header = ["system", f"median {wl.unit}", "IQR"] + [f"x{b}" for b in wl.baselines] + \
-             ["check", "agree", "peak RSS MiB", "traced MiB", "notes"]
+             (["harness/plain"] if checked else []) + ["check", "agree", "peak RSS MiB", "traced MiB", "notes"]
     base = {b: (res.row(b).median if res.row(b) and res.row(b).status == "ok" else None) for b in wl.baselines}
     out = [header]
     for r in res.rows:
@@ -531,7 +575,11 @@ def result_rows(res: Result) -> list:
                  f"{100 * r.iqr_rel:.0f}%" if r.iqr_rel is not None else "-"]
         for b in wl.baselines:
             cells.append(_fmt_ratio(med / base[b]) if med and base[b] else "-")
+        if checked:
+            cells.append(f"{med / r.plain_median:.2f}" if med and r.plain else "failed" if r.plain_error else "-")
         notes = [f"{k} {v}" for k, v in r.extras.items()]
+        if r.plain_error:
+            notes.append(f"plain loop {r.plain_error}")
         gf = _gflops(res, r)
         if gf:
             ref = res.row(wl.gflops_reference) if wl.gflops_reference else None
@@ -577,6 +625,7 @@ def result_json(res: Result) -> dict:
             "median_s": r.median, "times_s": r.times, "iqr_rel": r.iqr_rel,
             "check": list(_as_tuple(r.check)) if r.check is not None else None, "agree": r.agree,
             "extras": r.extras, "memory_mib": r.memory, "note": r.note,
+            "plain_median_s": r.plain_median, "plain_times_s": r.plain, "plain_error": r.plain_error,
             "ratios": {b: (r.median / res.row(b).median) for b in wl.baselines
                        if r.median and res.row(b) and res.row(b).median},
         } for r in res.rows],

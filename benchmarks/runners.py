@@ -12,6 +12,16 @@ shared process a Python engine would pay for the other systems' modules and live
 own process each system pays for its own heap and collects its own garbage, as in a user's
 training loop: nothing is collected for it between steps. `LocalRunner` (the same steps in this
 process) serves the tests and the workers themselves.
+
+A worker re-warms before every timed sample: between two of its samples the other systems ran
+their steps and the harness paused (`harness.SETTLE_S`), so the caches hold other code and data,
+and a step started cold pays for reloading them -- a fraction of a millisecond to a few, which
+doubled or tripled the millisecond steps of W1 (same run, workers with and without re-warm:
+PyTorch 1.38 against 0.66 ms, the numpy floor 0.46 against 0.15 ms). So the worker first runs the
+case's own steps, untimed, for at least `REWARM_S` (at least one step), and then times one: what
+a user's loop of that code measures (`benchmarks/plain.py`, and `python -m benchmarks
+--plain-check`, compare the two). Steps of `REWARM_MAX_S` or more are not re-warmed: for them a
+cold start is noise.
 """
 from __future__ import annotations
 
@@ -23,6 +33,9 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+REWARM_S = 0.02      # untimed steps before each timed sample in a worker: at least this long (s)
+REWARM_MAX_S = 1.0   # ... unless one step takes this long
 
 
 class CaseFailed(Exception):
@@ -39,10 +52,17 @@ class CaseFailed(Exception):
 
 
 class LocalRunner:
-    """A system's case in this process."""
+    """A system's case in this process. `rewarm` (the workers): every timed step follows untimed
+    steps (see the module docstring) of the same case ("same"), or of a second case built alike
+    ("twin") when the number of steps is part of the result (the epochs of W3, W4: the accuracy
+    after them is reported, and every system must train alike)."""
 
-    def __init__(self, system_case):
-        self.system_case, self.case = system_case, None
+    def __init__(self, system_case, rewarm=None):
+        if rewarm not in (None, "same", "twin"):
+            raise ValueError(f"rewarm must be None, 'same' or 'twin', not {rewarm!r}")
+        self.system_case, self.rewarm = system_case, rewarm
+        self.case = self.warm_case = None
+        self.last_s = None  # how long the latest timed or warm-up step took
 
     def start(self, warmup):
         """Build the case; its check value (or the first warm-up step's result); `warmup` untimed steps."""
@@ -50,9 +70,15 @@ class LocalRunner:
             self.case = self.system_case.make()
             check = self.case.check()
             for i in range(warmup):
-                out = self.case.step()
+                _, out = self._run()
                 if i == 0 and check is None:
                     check = out
+            if self.rewarm == "twin":
+                self.warm_case = self.system_case.make()
+                for _ in range(warmup):
+                    self.warm_case.step()
+            elif self.rewarm == "same":
+                self.warm_case = self.case
         except Exception as exc:  # a system that cannot run the workload is reported, not fatal
             raise CaseFailed.of(exc) from exc
         return check
@@ -60,17 +86,32 @@ class LocalRunner:
     def step(self):
         """(seconds, result) of one step."""
         try:
-            t0 = time.perf_counter()
-            out = self.case.step()
-            return time.perf_counter() - t0, out
+            if self.warm_case is not None:
+                self._rewarm()
+            return self._run()
         except Exception as exc:
             raise CaseFailed.of(exc) from exc
+
+    def _run(self):
+        t0 = time.perf_counter()
+        out = self.case.step()
+        self.last_s = time.perf_counter() - t0
+        return self.last_s, out
+
+    def _rewarm(self):
+        """Untimed steps for at least REWARM_S; none before the first step ever (a workload without
+        warm-up times its first run) or when a step takes REWARM_MAX_S or more."""
+        spent = 0.0
+        while self.last_s is not None and self.last_s < REWARM_MAX_S and spent < REWARM_S:
+            t0 = time.perf_counter()
+            self.warm_case.step()
+            spent += time.perf_counter() - t0
 
     def extras(self) -> dict:
         return self.case.extras()
 
     def close(self):
-        self.case = None
+        self.case = self.warm_case = None
 
 
 class WorkerRunner:
@@ -122,6 +163,23 @@ class WorkerRunner:
             self.proc.wait()
         self.proc.stdout.close()
         self.errors.close()
+
+
+def plain_loop(key, system, quick, samples=None, timeout=3600):
+    """Seconds per iteration of `samples` steps (default: the workload's repeats) of `system`'s case in
+    a plain loop (`python -m benchmarks.plain`: a fresh interpreter that times the steps back to back,
+    with none of the worker machinery)."""
+    cmd = [sys.executable, "-m", "benchmarks.plain", key, system, "--json"] + (["--quick"] if quick else []) + \
+          ([f"--samples={samples}"] if samples else [])
+    try:
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise CaseFailed("plain loop timed out", f"after {timeout} s") from exc
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CaseFailed("plain loop failed", f"exit code {proc.returncode}: {last[:160]}")
+    return json.loads(lines[-1])["times_s"]
 
 
 def to_json(x):
