@@ -190,6 +190,18 @@ def exercise_library(module: str | None):
         (tg.Value(1.0) * 2).relu().backward()
 
 
+def warmed_case(wl: Workload, sc: SystemCase) -> Case:
+    """`sc`'s case of `wl` started as a worker starts it: the shared data, the case, its check value
+    and the warm-up steps (for the plain loops and the profiler)."""
+    if wl.prepare is not None:
+        wl.prepare()
+    case = sc.make()
+    case.check()
+    for _ in range(wl.warmup):
+        case.step()
+    return case
+
+
 # ---- timing -----------------------------------------------------------------------------------------
 
 

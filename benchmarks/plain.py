@@ -20,7 +20,7 @@ import time
 
 import tinygrad_udl.allocator  # noqa: F401  (the malloc setting of every benchmark worker)
 
-from .harness import find_workload, installed
+from .harness import find_workload, installed, warmed_case
 
 
 def plain_times(wl, system: str, samples: int | None = None) -> list:
@@ -31,12 +31,7 @@ def plain_times(wl, system: str, samples: int | None = None) -> list:
         raise SystemExit(f"{wl.key} / {system} is not run: {sc.skip}")
     if not installed(sc.requires):  # also gives PyTorch its threads, as in the workers
         raise SystemExit(f"{wl.key} / {system}: {sc.requires} is not installed")
-    if wl.prepare is not None:
-        wl.prepare()
-    case = sc.make()
-    case.check()
-    for _ in range(wl.warmup):
-        case.step()
+    case = warmed_case(wl, sc)
     times = []
     for _ in range(samples or wl.repeats):
         t0 = time.perf_counter()

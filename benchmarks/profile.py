@@ -11,7 +11,7 @@ import cProfile
 import pstats
 import time
 
-from .harness import OURS, find_workload
+from .harness import OURS, find_workload, warmed_case
 
 
 def main(argv=None):
@@ -26,12 +26,7 @@ def main(argv=None):
     wl = find_workload(args.key, args.quick)
     sc = wl.case(args.system) if args.system else next(c for c in wl.cases if c.system.startswith(OURS)
                                                          and c.skip is None)
-    if wl.prepare is not None:
-        wl.prepare()
-    case = sc.make()
-    case.check()
-    for _ in range(wl.warmup):
-        case.step()
+    case = warmed_case(wl, sc)
     print(f"{wl.key} / {sc.system}: {args.steps} steps of {wl.inner} iteration(s)")
     if args.plain:
         t0 = time.perf_counter()
