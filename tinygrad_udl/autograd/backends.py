@@ -4,7 +4,7 @@
 engine). Both follow IEEE semantics -- overflow gives inf, never an exception -- and leave domain
 errors (log of a negative number, ...) to the user-facing operations, which can name the op.
 A helper used by a rule must exist here (for the engines that use the rule) and in the node
-namespaces of `value.py` / `tensor.py`, with the same meaning; a declared primitive needs neither:
+namespaces of `value.py` / `tensor_ops.py`, with the same meaning; a declared primitive needs neither:
 every namespace runs it by name (`rules.Namespace`), and a numpy function that `ArrayMath` does not
 spell out is taken from numpy itself.
 """

@@ -15,7 +15,7 @@ axis=1)` or `o.col2im(g, shape=...)`, which runs the primitive's forward on arra
 backward pass and records it as a node under `create_graph=True` (see `Namespace`).
 
 `Value` uses the elementwise rules; `Tensor` uses all of them. Everything not listed here (mean,
-var, stack, ...) is a composite of primitives in `tensor.py`.
+var, stack, ...) is a composite of primitives (`reductions.py`, `shape_ops.py`, `products.py`).
 """
 from __future__ import annotations
 

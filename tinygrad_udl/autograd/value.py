@@ -18,6 +18,7 @@ import numbers
 from . import rules as R
 from .backends import ScalarMath
 from .graph import UNRECORDED, Node, _mode, run_backward
+from .operators import add_arithmetic_operators
 
 
 def _to_float(data, what="Value"):
@@ -84,24 +85,7 @@ class Value(Node):
         self.grad = self.grad + g
 
     # ---- arithmetic -------------------------------------------------------------------------------
-
-    def __add__(self, other):
-        return _binary(R.ADD, self, other)
-
-    def __radd__(self, other):
-        return _binary(R.ADD, other, self)
-
-    def __sub__(self, other):
-        return _binary(R.SUB, self, other)
-
-    def __rsub__(self, other):
-        return _binary(R.SUB, other, self)
-
-    def __mul__(self, other):
-        return _binary(R.MUL, self, other)
-
-    def __rmul__(self, other):
-        return _binary(R.MUL, other, self)
+    # +, -, * and their reflected forms are Tensor's too: operators.py, attached below `_binary`.
 
     def __truediv__(self, other):
         if _data(other) == 0:
@@ -256,6 +240,9 @@ def _binary(rule, a, b):
     return _make(rule, data, parents, ctx)
 
 
+add_arithmetic_operators(Value, _binary)
+
+
 def _constant_params(c):
     """The `{"c": c}` of a node with a constant operand, one shared dict per number. Scalar code
     uses a few numbers many times (the 0.9 and 0.1 of every step of a chain, the 1 of a hinge loss):
@@ -334,7 +321,7 @@ def from_values(values, *, dtype=None, requires_grad=False):
 
         x = from_values([Value(1.0), Value(2.0)], dtype=np.float64)   # Tensor([1., 2.])
     """
-    from .tensor import Tensor  # tensor.py imports this module
+    from .tensor import Tensor  # tensor.py imports this module (through operands.py)
 
     def numbers_of(x):
         if isinstance(x, Value):
