@@ -23,6 +23,11 @@ def floats(lo, hi):
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
 
+def arrays(shape, lo, hi):
+    """float64 arrays of `shape` (a tuple, an int or a strategy) with values in [lo, hi]."""
+    return hnp.arrays(np.float64, shape, elements=floats(lo, hi))
+
+
 def reductions_agree(fn, per_element):
     """fn(reduction) for 'none' / 'sum' / 'mean' against a per-element numpy reference."""
     np.testing.assert_allclose(fn("none").data, per_element, rtol=1e-10, atol=1e-12)
@@ -37,8 +42,8 @@ def reductions_agree(fn, per_element):
 @given(st.data())
 def test_mse_and_l1(data):
     shape = data.draw(shapes)
-    f = data.draw(hnp.arrays(np.float64, shape, elements=floats(-5, 5)))
-    y = data.draw(hnp.arrays(np.float64, shape, elements=floats(-5, 5)))
+    f = data.draw(arrays(shape, -5, 5))
+    y = data.draw(arrays(shape, -5, 5))
     reductions_agree(lambda r: F.mse_loss(f, y, reduction=r), (f - y) ** 2)  # eq. 5.11 per example
     y = np.where(np.abs(f - y) < 1e-3, y + 0.01, y)  # |.| has a kink at 0
     reductions_agree(lambda r: F.l1_loss(f, y, reduction=r), np.abs(f - y))
@@ -60,9 +65,9 @@ def test_target_takes_the_predictions_dtype():
 @given(st.data())
 def test_gaussian_nll_fixed_and_learned_variance(data):
     shape = data.draw(shapes)
-    mu = data.draw(hnp.arrays(np.float64, shape, elements=floats(-3, 3)))
-    y = data.draw(hnp.arrays(np.float64, shape, elements=floats(-3, 3)))
-    var = data.draw(hnp.arrays(np.float64, shape, elements=floats(0.1, 4)))
+    mu = data.draw(arrays(shape, -3, 3))
+    y = data.draw(arrays(shape, -3, 3))
+    var = data.draw(arrays(shape, 0.1, 4))
     expected = -stats.norm.logpdf(y, mu, np.sqrt(var))  # eq. 5.7
     reductions_agree(lambda r: F.gaussian_nll_loss(mu, y, tg.Tensor(var), reduction=r), expected)
     reductions_agree(lambda r: F.gaussian_nll_loss(mu, y, 0.7, reduction=r), -stats.norm.logpdf(y, mu, np.sqrt(0.7)))
@@ -72,7 +77,7 @@ def test_gaussian_nll_fixed_and_learned_variance(data):
 
 
 @settings(max_examples=15, deadline=None)
-@given(hnp.arrays(np.float64, (5, 2), elements=floats(-2, 2)), hnp.arrays(np.float64, 5, elements=floats(-2, 2)))
+@given(arrays((5, 2), -2, 2), arrays(5, -2, 2))
 def test_heteroscedastic_regression_as_eqs_5_14_to_5_15(out, y):
     out[:, 1] = np.where(np.abs(out[:, 1]) < 0.2, 0.5, out[:, 1])  # keep σ² = f2² above the floor
     f1, f2 = out[:, 0], out[:, 1]
@@ -112,7 +117,7 @@ def test_gaussian_nll_errors_and_the_variance_floor():
 @given(st.data())
 def test_bce_with_logits_against_eq_5_20(data):
     shape = data.draw(shapes)
-    f = data.draw(hnp.arrays(np.float64, shape, elements=floats(-15, 15)))
+    f = data.draw(arrays(shape, -15, 15))
     y = data.draw(hnp.arrays(np.float64, shape, elements=st.sampled_from([0.0, 1.0])))
     lam = special.expit(f)  # eq. 5.18
     book = -(1 - y) * np.log(1 - lam) - y * np.log(lam)
@@ -264,7 +269,7 @@ def test_cross_entropy_errors():
 
 
 @settings(max_examples=20, deadline=None)
-@given(hnp.arrays(np.float64, st.integers(1, 6), elements=floats(-3, 3)), st.integers(0, 10_000))
+@given(arrays(st.integers(1, 6), -3, 3), st.integers(0, 10_000))
 def test_poisson_nll_against_eq_5_36(log_rate, seed):
     y = np.random.default_rng(seed).integers(0, 12, log_rate.shape).astype(np.float64)
     expected = -stats.poisson.logpmf(y, np.exp(log_rate))
@@ -280,8 +285,7 @@ def test_poisson_nll_against_eq_5_36(log_rate, seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(hnp.arrays(np.float64, 4, elements=floats(-np.pi, np.pi)), hnp.arrays(np.float64, 4, elements=floats(0.05, 50)),
-       hnp.arrays(np.float64, 4, elements=floats(-np.pi, np.pi)))
+@given(arrays(4, -np.pi, np.pi), arrays(4, 0.05, 50), arrays(4, -np.pi, np.pi))
 def test_von_mises_nll_against_eq_5_34(mu, kappa, y):
     expected = -stats.vonmises.logpdf(y, kappa, loc=mu)
     reductions_agree(lambda r: F.von_mises_nll_loss(mu, tg.Tensor(kappa), y, reduction=r), expected)

@@ -68,22 +68,27 @@ def loop_conv_transpose(x, w, b, stride, padding, output_padding, dilation, grou
     return y if b is None else y + b.reshape((-1,) + (1,) * nd)
 
 
+def _layer(draw, nd):
+    """What a convolution and a transposed one share: groups, channels (multiples of groups), kernel
+    size, stride and dilation in `nd` dimensions, the batch size and a seed for the arrays."""
+    groups = draw(st.integers(1, 2))
+    return dict(groups=groups, c_in=groups * draw(st.integers(1, 2)), c_out=groups * draw(st.integers(1, 2)),
+                ks=tuple(draw(st.integers(1, 3)) for _ in range(nd)),
+                stride=tuple(draw(st.integers(1, 3)) for _ in range(nd)),
+                dilation=tuple(draw(st.integers(1, 2)) for _ in range(nd)),
+                n=draw(st.integers(1, 2)), seed=draw(st.integers(0, 2 ** 16)))
+
+
 @st.composite
 def conv_cases(draw, nd):
     """A convolution problem: shapes, stride, padding (int, 'same' or 'valid'), dilation, groups."""
-    groups = draw(st.integers(1, 2))
-    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
-    ks = tuple(draw(st.integers(1, 3)) for _ in range(nd))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    case = _layer(draw, nd)
+    ks, stride, dilation = case["ks"], case["stride"], case["dilation"]
     kind = draw(st.sampled_from(["int", "same", "valid"] if all(s == 1 for s in stride) else ["int", "valid"]))
     pad = draw(st.integers(0, 2)) if kind == "int" else kind
     p = pad if isinstance(pad, int) else 0
     spatial = tuple(max(1, d * (k - 1) + 1 - 2 * p + draw(st.integers(0, 4))) for k, d in zip(ks, dilation))
-    n = draw(st.integers(1, 2))
-    seed = draw(st.integers(0, 2 ** 16))
-    return dict(n=n, c_in=c_in, c_out=c_out, ks=ks, stride=stride, dilation=dilation, pad=pad, spatial=spatial,
-                groups=groups, seed=seed)
+    return dict(case, pad=pad, spatial=spatial)
 
 
 def _pads(case):
@@ -95,11 +100,13 @@ def _pads(case):
     return [(pad, pad)] * len(ks)
 
 
-def _arrays(case):
+def _arrays(case, transposed=False):
+    """Input, weight and bias of `case`; a transposed convolution's weight is (C_in, C_out/groups, K...)."""
     rng = np.random.default_rng(case["seed"])
-    x = rng.standard_normal((case["n"], case["c_in"]) + case["spatial"])
-    w = rng.standard_normal((case["c_out"], case["c_in"] // case["groups"]) + case["ks"])
-    b = rng.standard_normal(case["c_out"])
+    c_in, c_out, groups = case["c_in"], case["c_out"], case["groups"]
+    x = rng.standard_normal((case["n"], c_in) + case["spatial"])
+    w = rng.standard_normal(((c_in, c_out // groups) if transposed else (c_out, c_in // groups)) + case["ks"])
+    b = rng.standard_normal(c_out)
     return x, w, b
 
 
@@ -281,17 +288,15 @@ def test_conv2d_second_derivatives():
 
 @st.composite
 def transpose_cases(draw, nd):
-    groups = draw(st.integers(1, 2))
-    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
-    ks = tuple(draw(st.integers(1, 3)) for _ in range(nd))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    """A transposed convolution problem: `_layer`'s sizes, an output padding below max(stride,
+    dilation) and a padding that leaves at least one output element."""
+    case = _layer(draw, nd)
+    ks, stride, dilation = case["ks"], case["stride"], case["dilation"]
     out_pad = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     spatial = tuple(draw(st.integers(1, 4)) for _ in range(nd))
     full = [(m - 1) * s + d * (k - 1) + 1 for m, s, d, k in zip(spatial, stride, dilation, ks)]
     padding = tuple(draw(st.integers(0, (f - 1) // 2)) for f in full)
-    return dict(n=draw(st.integers(1, 2)), c_in=c_in, c_out=c_out, ks=ks, stride=stride, dilation=dilation,
-                out_pad=out_pad, spatial=spatial, padding=padding, groups=groups, seed=draw(st.integers(0, 2 ** 16)))
+    return dict(case, out_pad=out_pad, spatial=spatial, padding=padding)
 
 
 TRANSPOSE = {1: conv_transpose1d, 2: conv_transpose2d}
@@ -302,10 +307,7 @@ TRANSPOSE = {1: conv_transpose1d, 2: conv_transpose2d}
 @given(data=st.data())
 def test_conv_transpose_matches_the_scatter_loop(nd, data):
     case = data.draw(transpose_cases(nd))
-    rng = np.random.default_rng(case["seed"])
-    x = rng.standard_normal((case["n"], case["c_in"]) + case["spatial"])
-    w = rng.standard_normal((case["c_in"], case["c_out"] // case["groups"]) + case["ks"])
-    b = rng.standard_normal(case["c_out"])
+    x, w, b = _arrays(case, transposed=True)
     out = TRANSPOSE[nd](Tensor(x), Tensor(w), Tensor(b), case["stride"], case["padding"], case["out_pad"],
                         case["groups"], case["dilation"])
     expected = loop_conv_transpose(x, w, b, case["stride"], case["padding"], case["out_pad"], case["dilation"],

@@ -52,15 +52,28 @@ def pool_cases(draw, nd, dilated=True):
 # ---- max pooling --------------------------------------------------------------------------------------
 
 
+def _window(case):
+    """The window arguments of `case`: kernel size, stride, padding, dilation."""
+    return case["ks"], case["stride"], case["pad"], case["dilation"]
+
+
+def _max_pool_problem(data, nd):
+    """A case, its input (distinct values: no ties) and the loop's maxima and their indices; only
+    cases whose every window holds an input element (a window of padding alone is an error, tested
+    below)."""
+    case = data.draw(pool_cases(nd))
+    x = distinct_values(np.random.default_rng(case["seed"]), case["shape"])
+    values, index = loop_pool(x, *_window(case), max, -np.inf)
+    assume((index >= 0).all())
+    return case, x, values, index
+
+
 @pytest.mark.parametrize("nd", [1, 2])
 @settings(max_examples=25)
 @given(data=st.data())
 def test_max_pool_values_and_indices_match_the_loop(nd, data):
-    case = data.draw(pool_cases(nd))
-    x = distinct_values(np.random.default_rng(case["seed"]), case["shape"])
-    values, expected_index = loop_pool(x, case["ks"], case["stride"], case["pad"], case["dilation"], max, -np.inf)
-    assume((expected_index >= 0).all())  # windows made of padding only are an error (tested below)
-    out, index = MAX[nd](Tensor(x), case["ks"], case["stride"], case["pad"], case["dilation"], return_indices=True)
+    case, x, values, expected_index = _max_pool_problem(data, nd)
+    out, index = MAX[nd](Tensor(x), *_window(case), return_indices=True)
     np.testing.assert_array_equal(out.data, values)
     np.testing.assert_array_equal(index.data, expected_index)
 
@@ -69,10 +82,8 @@ def test_max_pool_values_and_indices_match_the_loop(nd, data):
 @settings(max_examples=15)
 @given(data=st.data())
 def test_max_pool_gradient_away_from_ties(nd, data):
-    case = data.draw(pool_cases(nd))
-    x = distinct_values(np.random.default_rng(case["seed"]), case["shape"])
-    assume((loop_pool(x, case["ks"], case["stride"], case["pad"], case["dilation"], max, -np.inf)[1] >= 0).all())
-    assert_grads(lambda x: MAX[nd](x, case["ks"], case["stride"], case["pad"], case["dilation"]), x)
+    case, x, _, _ = _max_pool_problem(data, nd)
+    assert_grads(lambda x: MAX[nd](x, *_window(case)), x)
 
 
 def test_max_pool_second_derivative():

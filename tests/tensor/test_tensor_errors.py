@@ -9,6 +9,8 @@ import pytest
 import tinygrad_udl as tg
 from tinygrad_udl import GraphFreedError, ShapeError, Tensor, Value
 
+from support.messages import raises_mentioning
+
 
 def T(*shape, grad=False):
     return Tensor(np.ones(shape), requires_grad=grad)
@@ -67,12 +69,8 @@ SHAPE_ERRORS = {
 @pytest.mark.parametrize("name", sorted(SHAPE_ERRORS))
 def test_shape_errors_name_the_op_and_the_shapes(name):
     thunk, fragments = SHAPE_ERRORS[name]
-    with pytest.raises(ShapeError) as err:
-        thunk()
-    message = str(err.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} missing from: {message}"
-    assert err.value.__cause__ is None and (err.value.__context__ is None or err.value.__suppress_context__)
+    error = raises_mentioning(ShapeError, thunk, fragments)
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
 
 
 def test_shape_error_is_a_value_error():
@@ -103,7 +101,4 @@ OTHER_ERRORS = {
 @pytest.mark.parametrize("name", sorted(OTHER_ERRORS))
 def test_other_errors_say_what_went_wrong(name):
     thunk, exc, fragments = OTHER_ERRORS[name]
-    with pytest.raises(exc) as err:
-        thunk()
-    for fragment in fragments:
-        assert fragment in str(err.value), f"{fragment!r} missing from: {err.value}"
+    raises_mentioning(exc, thunk, fragments)

@@ -27,16 +27,21 @@ def reference_bpe(text, num_merges):
             break
         best = max(counts, key=lambda p: (counts[p], -first[p]))
         merges.append(best)
-        out, i = [], 0
-        while i < len(seq):
-            if i + 1 < len(seq) and (seq[i], seq[i + 1]) == best:
-                out.append(seq[i] + seq[i + 1])
-                i += 2
-            else:
-                out.append(seq[i])
-                i += 1
-        seq = out
+        seq = merge_everywhere(seq, best)
     return merges, seq
+
+
+def merge_everywhere(seq, pair):
+    """`seq` with every occurrence of the adjacent `pair` joined into one token, left to right."""
+    out, i = [], 0
+    while i < len(seq):
+        if i + 1 < len(seq) and (seq[i], seq[i + 1]) == pair:
+            out.append(seq[i] + seq[i + 1])
+            i += 2
+        else:
+            out.append(seq[i])
+            i += 1
+    return out
 
 
 def tokens_of(bpe, text):
@@ -133,15 +138,7 @@ def apply_in_order(text, merges):
     """Each merge once, in order, over the whole text as one sequence, left to right."""
     seq = list(text)
     for pair in merges:
-        out, i = [], 0
-        while i < len(seq):
-            if i + 1 < len(seq) and (seq[i], seq[i + 1]) == pair:
-                out.append(seq[i] + seq[i + 1])
-                i += 2
-            else:
-                out.append(seq[i])
-                i += 1
-        seq = out
+        seq = merge_everywhere(seq, pair)
     return seq
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plotting import pyplot
+from ..plotting import pyplot, save_figure
 from .gridworld import BOOK_ACTIONS, layout_grid
 from .policy import policy_matrix
 
@@ -74,8 +74,4 @@ def plot_gridworld(layout, path, values=None, policy=None, actions=BOOK_ACTIONS,
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)

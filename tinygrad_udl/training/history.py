@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+from .. import plotting
 from ..files import atomic_write
 
 
@@ -139,12 +140,9 @@ def _cell(value):
 def _figure(history):
     """The learning curves as a matplotlib Figure outside pyplot, or None without matplotlib."""
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        figure = plotting.figure(8 if any(k.endswith("_error") for k in history.keys()) else 4, 2.8)
     except ImportError:
         return None
     from .report import draw_history
 
-    figure = Figure(figsize=(8, 2.8) if any(k.endswith("_error") for k in history.keys()) else (4, 2.8))
-    FigureCanvasAgg(figure)
     return draw_history(history, figure)

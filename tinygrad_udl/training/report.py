@@ -8,9 +8,7 @@ to a file or as a Figure.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..files import atomic_write
+from .. import plotting
 
 COLUMNS = (("model", "model"), ("metric", "metric"), ("book", "book"), ("ours", "ours"),
            ("epochs", "epochs"), ("note", "note"))
@@ -51,12 +49,7 @@ def markdown_table(rows, columns=None) -> str:
     return "\n".join(lines)
 
 
-def _matplotlib():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ImportError("plotting learning curves needs matplotlib: pip install 'tinygrad_udl[plot]' "
-                          "(or pip install matplotlib)") from None
+LEARNING_CURVES = "plotting learning curves"   # what an ImportError without matplotlib names
 
 
 def draw_history(history, figure, title=None):
@@ -88,23 +81,15 @@ def plot_history(history, path=None, title=None):
     nothing global changes (no pyplot, no backend switch). Without `path`, the matplotlib `Figure`
     is returned: a notebook shows it when it is a cell's value, a script can `savefig` it. It is
     already closed in pyplot, so a notebook does not show it a second time."""
-    _matplotlib()
     size = (10, 3.6) if any(k.endswith("_error") for k in history.keys()) else (5, 3.6)
-    if path is None:
+    if path is not None:
+        figure = plotting.figure(*size, LEARNING_CURVES)
+        draw_history(history, figure, title)
+        return plotting.save_figure(figure, path, dpi=120, tight=False)  # draw_history has laid it out
+    try:
         import matplotlib.pyplot as plt
-
-        figure = plt.figure(figsize=size)
-        plt.close(figure)  # returned, not managed: shown once (as the cell's value), never twice
-        return draw_history(history, figure, title)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=size)
-    FigureCanvasAgg(figure)
-    draw_history(history, figure, title)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as f:
-        # writing to a file object, matplotlib cannot see the name: the format comes from the suffix
-        figure.savefig(f, format=path.suffix.lstrip(".") or None, dpi=120)
-    return path
+    except ImportError:
+        raise plotting.needs_matplotlib(LEARNING_CURVES) from None
+    figure = plt.figure(figsize=size)
+    plt.close(figure)  # returned, not managed: shown once (as the cell's value), never twice
+    return draw_history(history, figure, title)

@@ -29,6 +29,12 @@ def lr_batch_run(width, lr, batch_size, seed, distance=None, max_steps=None, n_t
             **{k: final[k] for k in ("train_error", "test_error", "train_loss", "test_loss")}}
 
 
+# The two halves of fig. 9.5, by the parameters their runs are found with: (a) the learning rates, at
+# batch 100 over the same distance (steps × lr fixed); (b) the batch sizes, trained until memorised.
+LR_RUNS = {"batch_size": 100, "max_steps": None}
+BATCH_RUNS = {"distance": None}
+
+
 def _row(name, metric, book, ours, note=None):
     return {"model": name, "metric": metric, "book": book, "ours": ours, "note": note}
 
@@ -36,20 +42,20 @@ def _row(name, metric, book, ours, note=None):
 def lr_batch_summary(result):
     name = result.sweep.name
     rows = []
-    lrs = sorted(result.distinct("lr", batch_size=100, max_steps=None))
+    lrs = sorted(result.distinct("lr", **LR_RUNS))
     if lrs:
-        errors = {lr: result.mean("test_error", lr=lr, batch_size=100, max_steps=None) for lr in lrs}
-        train = {lr: result.mean("train_error", lr=lr, batch_size=100, max_steps=None) for lr in lrs}
-        distance = result.distinct("distance", batch_size=100, max_steps=None)[0]
+        errors = {lr: result.mean("test_error", lr=lr, **LR_RUNS) for lr in lrs}
+        train = {lr: result.mean("train_error", lr=lr, **LR_RUNS) for lr in lrs}
+        distance = result.distinct("distance", **LR_RUNS)[0]
         rows.append(_row(name, f"test error (%) for lr {', '.join(f'{lr:g}' for lr in lrs)} (steps x lr = {distance:g})",
                          "falls as lr grows", ", ".join(f"{errors[lr]:.1f}" for lr in lrs),
                          "training error " + ", ".join(f"{train[lr]:.1f}" for lr in lrs)))
         rows.append(_row(name, "best learning rate (fig. 9.5a)", "the largest", f"{min(errors, key=errors.get):g}"))
-    batches = sorted(result.distinct("batch_size", distance=None))
+    batches = sorted(result.distinct("batch_size", **BATCH_RUNS))
     if batches:
-        errors = {b: result.mean("test_error", batch_size=b, distance=None) for b in batches}
-        steps = {b: result.mean("steps", batch_size=b, distance=None) for b in batches}
-        lr = result.distinct("lr", distance=None)[0]
+        errors = {b: result.mean("test_error", batch_size=b, **BATCH_RUNS) for b in batches}
+        steps = {b: result.mean("steps", batch_size=b, **BATCH_RUNS) for b in batches}
+        lr = result.distinct("lr", **BATCH_RUNS)[0]
         rows.append(_row(name, f"test error (%) for batch {', '.join(map(str, batches))} (lr {lr:g}, until memorised)",
                          "falls as the batch shrinks", ", ".join(f"{errors[b]:.1f}" for b in batches),
                          "steps " + ", ".join(f"{steps[b]:,.0f}" for b in batches)))
@@ -57,35 +63,31 @@ def lr_batch_summary(result):
     return rows
 
 
+def _error_panel(ax, result, parameter, runs, xlabel, title):
+    """Training and test error against `parameter` (a log axis ticked at its values) over the runs
+    matching `runs`; nothing when there are none."""
+    values = sorted(result.distinct(parameter, **runs))
+    if not values:
+        return
+    for split in ("train", "test"):
+        ax.plot(values, [result.mean(f"{split}_error", **{parameter: v}, **runs) for v in values],
+                marker="o", label=f"{split} error")
+    ax.set_xscale("log")
+    ax.set_xticks(values, [f"{v:g}" for v in values])
+    ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("error (%)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+
+
 def lr_batch_plot(result, path):
     from ...plotting import pyplot, save_figure
 
     plt = pyplot()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
-    lrs = sorted(result.distinct("lr", batch_size=100, max_steps=None))
-    if lrs:
-        for split in ("train", "test"):
-            ax.plot(lrs, [result.mean(f"{split}_error", lr=lr, batch_size=100, max_steps=None) for lr in lrs],
-                    marker="o", label=f"{split} error")
-        ax.set_xscale("log")
-        ax.set_xticks(lrs, [f"{lr:g}" for lr in lrs])
-        ax.minorticks_off()
-        ax.set_xlabel("learning rate (steps x lr fixed)")
-        ax.set_ylabel("error (%)")
-        ax.set_title("fig. 9.5a: learning rate")
-        ax.legend(fontsize=8)
-    batches = sorted(result.distinct("batch_size", distance=None))
-    if batches:
-        for split in ("train", "test"):
-            ax2.plot(batches, [result.mean(f"{split}_error", batch_size=b, distance=None) for b in batches],
-                     marker="o", label=f"{split} error")
-        ax2.set_xscale("log")
-        ax2.set_xticks(batches, [str(b) for b in batches])
-        ax2.minorticks_off()
-        ax2.set_xlabel("batch size (trained until memorised)")
-        ax2.set_ylabel("error (%)")
-        ax2.set_title("fig. 9.5b: batch size")
-        ax2.legend(fontsize=8)
+    _error_panel(ax, result, "lr", LR_RUNS, "learning rate (steps x lr fixed)", "fig. 9.5a: learning rate")
+    _error_panel(ax2, result, "batch_size", BATCH_RUNS, "batch size (trained until memorised)", "fig. 9.5b: batch size")
     return save_figure(fig, path)
 
 

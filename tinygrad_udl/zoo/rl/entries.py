@@ -37,6 +37,14 @@ ACTOR_CRITIC_CARTPOLE = {"n_envs": 8, "n_steps": 16, "td_steps": 1, "actor_lr": 
                          "record_every": 10_000, "steps": 250_000}
 
 
+def _cartpole(name, section, description, factory, task, hyper, source, trainer):
+    """An entry on CartPole-v1: the same networks (two hidden layers of 64; tiny: one of 3), rows
+    (returns against the maximum of 500) and pictures for all three learners."""
+    return ZooEntry(name, section, description, factory, TASKS[task], hyper, f"{CARTPOLE_SOURCE}; {source}",
+                    model_kwargs={"widths": (64, 64)}, tiny={"widths": (3,)}, metrics=(), trainer=trainer,
+                    extra_rows=cartpole_rows, pictures=cartpole_pictures)
+
+
 def entries() -> list:
     """The entries of chapter 19, in book order."""
     return [
@@ -59,22 +67,16 @@ def entries() -> list:
                    "first state, Adam with lr falling 3e-3 -> 3e-5, target network every 400 steps",
                    model_kwargs={**PENGUIN, "widths": (32,)}, tiny={**PENGUIN, "widths": (3,)}, metrics=(),
                    trainer=train_dqn, extra_rows=dqn_gridworld_rows, pictures=gridworld_pictures),
-        ZooEntry("dqn-cartpole", "19.4.1, eq. 19.18", "deep Q-network (replay buffer, target network, "
-                   "epsilon-greedy) on CartPole-v1", QNetwork, TASKS["cartpole-q"], DQN_CARTPOLE,
-                   CARTPOLE_SOURCE + "; the settings of the rl-baselines3-zoo for DQN on CartPole (Huber loss, 128 "
-                   "Adam steps every 256 environment steps, target network refreshed between them)",
-                   model_kwargs={"widths": (64, 64)}, tiny={"widths": (3,)}, metrics=(), trainer=train_dqn,
-                   extra_rows=cartpole_rows, pictures=cartpole_pictures),
-        ZooEntry("reinforce-cartpole", "19.5.2-19.5.4, eqs. 19.32-19.39", "REINFORCE with a value-network baseline "
-                   "on CartPole-v1", PolicyAndValue, TASKS["cartpole-policy"], REINFORCE_CARTPOLE,
-                   CARTPOLE_SOURCE + "; the book's gamma^t factor (eq. 19.33); ours: 8 episodes per Adam step, the "
-                   "baseline refitted by 20 Adam steps of eq. 19.39 after each",
-                   model_kwargs={"widths": (64, 64)}, tiny={"widths": (3,)}, metrics=(), trainer=train_reinforce,
-                   extra_rows=cartpole_rows, pictures=cartpole_pictures),
-        ZooEntry("actor-critic-cartpole", "19.6, eqs. 19.40-19.42", "actor-critic with TD(0) advantages on "
-                   "CartPole-v1", PolicyAndValue, TASKS["cartpole-actor-critic"], ACTOR_CRITIC_CARTPOLE,
-                   CARTPOLE_SOURCE + "; the book's TD(0) target r + gamma v[s'] (eq. 19.40); ours: 8 environments x 16 "
-                   "steps per update, Adam with lr 5e-4 (actor) and 3e-3 (critic)",
-                   model_kwargs={"widths": (64, 64)}, tiny={"widths": (3,)}, metrics=(), trainer=train_actor_critic,
-                   extra_rows=cartpole_rows, pictures=cartpole_pictures),
+        _cartpole("dqn-cartpole", "19.4.1, eq. 19.18", "deep Q-network (replay buffer, target network, "
+                  "epsilon-greedy) on CartPole-v1", QNetwork, "cartpole-q", DQN_CARTPOLE,
+                  "the settings of the rl-baselines3-zoo for DQN on CartPole (Huber loss, 128 Adam steps every 256 "
+                  "environment steps, target network refreshed between them)", train_dqn),
+        _cartpole("reinforce-cartpole", "19.5.2-19.5.4, eqs. 19.32-19.39", "REINFORCE with a value-network "
+                  "baseline on CartPole-v1", PolicyAndValue, "cartpole-policy", REINFORCE_CARTPOLE,
+                  "the book's gamma^t factor (eq. 19.33); ours: 8 episodes per Adam step, the baseline refitted by "
+                  "20 Adam steps of eq. 19.39 after each", train_reinforce),
+        _cartpole("actor-critic-cartpole", "19.6, eqs. 19.40-19.42", "actor-critic with TD(0) advantages on "
+                  "CartPole-v1", PolicyAndValue, "cartpole-actor-critic", ACTOR_CRITIC_CARTPOLE,
+                  "the book's TD(0) target r + gamma v[s'] (eq. 19.40); ours: 8 environments x 16 steps per update, "
+                  "Adam with lr 5e-4 (actor) and 3e-3 (critic)", train_actor_critic),
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...files import atomic_write
+from ...plotting import figure, save_figure
 from ...rl import PENGUIN_LAYOUT, tied_greedy_policy
 from .tasks import CARTPOLE_MAX_RETURN
 
@@ -26,14 +26,7 @@ def learning_curves(history, path, title=None, reference=None, reference_label=N
     panels = [group for group in groups if any(key in keys for key, _ in group)]
     if not panels:
         raise ValueError(f"learning_curves: the history has none of the plotted columns (it has {keys})")
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError("drawing the chapter-19 pictures needs matplotlib: "
-                          "pip install 'tinygrad_udl[plot]'") from None
-    fig = Figure(figsize=(5.5 * len(panels), 3.8))  # outside pyplot: nothing global changes
-    FigureCanvasAgg(fig)
+    fig = figure(5.5 * len(panels), 3.8, "drawing the chapter-19 pictures")
     axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, group in zip(axes[0], panels):
         for key, label in group:
@@ -52,14 +45,7 @@ def learning_curves(history, path, title=None, reference=None, reference_label=N
         ax.set_xlabel(history.info.get("step_unit", "step"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=120)
-    return path
+    return save_figure(fig, path, dpi=120, title=title)
 
 
 def _penguin_picture(model, split, path, title) -> Path:

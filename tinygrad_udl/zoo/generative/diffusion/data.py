@@ -20,8 +20,9 @@ import functools
 
 import numpy as np
 
-from ....data import GaussianMixture, load_digits, ring_of_gaussians, two_moons
+from ....data import GaussianMixture, ring_of_gaussians, two_moons
 from ...tasks import Split, Task
+from ..data import tanh_range_digits, unlabelled
 
 __all__ = ["NOTEBOOK_MIXTURE", "book_mixture_1d", "DENSITIES", "TASKS", "mean_of_terms"]
 
@@ -44,15 +45,7 @@ DENSITIES = {"mixture-1d": book_mixture_1d, "ring": ring_of_gaussians, "moons": 
 def density_split(name, train=20_000, test=10_000) -> Split:
     """`train` and `test` draws (seeds 0 and 1) from the density `name` of `DENSITIES`, as float32."""
     density = DENSITIES[name]()
-    x_train, x_test = (density.sample(n, seed).astype(np.float32) for n, seed in ((train, 0), (test, 1)))
-    return Split((x_train, np.zeros(train, np.int64)), (x_test, np.zeros(test, np.int64)))
-
-
-@functools.cache
-def digits_split() -> Split:
-    """The 8×8 digits (1,438 training and 359 test images, (N, 1, 8, 8)) scaled to [−1, 1]."""
-    (x_train, y_train), (x_test, y_test) = load_digits()
-    return Split((2 * x_train - 1, y_train), (2 * x_test - 1, y_test))
+    return Split(*(unlabelled(density.sample(n, seed)) for n, seed in ((train, 0), (test, 1))))
 
 
 def mean_of_terms(out, y):
@@ -72,5 +65,5 @@ TASKS = {
     "moons": _task("moons", "two moons blurred by Gaussian noise of s.d. 0.1 (20,000 training and 10,000 test draws)",
                    lambda: density_split("moons")),
     "digits": _task("digits", "scikit-learn's 8x8 digits scaled to [-1, 1] (1,438 training, 359 test images)",
-                    digits_split),
+                    tanh_range_digits),
 }

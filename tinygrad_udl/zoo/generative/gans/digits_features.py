@@ -12,7 +12,7 @@ connected network's: a fully connected first layer sees a Gaussian with the digi
 and covariance exactly as it sees digits, up to the first two moments (measured FIDs, 359 test
 digits against 359 held-out digits / 359 draws of that Gaussian: 4.6 / 8.5 with the last hidden
 layer of a 64-128-64-10 MLP trained for 40 epochs; 1.4 / 4.3 with this network). Images are
-(N, 1, 8, 8) in [−1, 1] (`tasks.digits`).
+(N, 1, 8, 8) in [−1, 1] (`generative.data.tanh_range_digits`).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from ....nn.loss import cross_entropy
 from ....nn.module import Module, Sequential
 from ....optim import Adam
 from ....training import classification_error, evaluate, fit
-from .tasks import digits
+from ..data import tanh_range_digits
 
 FEATURES = 64
 
@@ -68,7 +68,7 @@ def trained_digits_classifier(seed=0) -> DigitsClassifier:
     epochs), cached: every model of a process is judged by the same network."""
     gen = as_generator(seed, "trained_digits_classifier")
     model = DigitsClassifier(rng=gen)
-    split = digits()
+    split = tanh_range_digits()
     fit(model, Adam(model.parameters(), lr=1e-3), split.train, loss_fn=cross_entropy, epochs=10, batch_size=64,
         rng=gen, progress=False, eval_every=10)
     return model
@@ -76,7 +76,7 @@ def trained_digits_classifier(seed=0) -> DigitsClassifier:
 
 def classifier_test_error(classifier) -> float:
     """The classifier's error on the digits' test split, in percent."""
-    return evaluate(classifier, digits().test, cross_entropy, classification_error)["error"]
+    return evaluate(classifier, tanh_range_digits().test, cross_entropy, classification_error)["error"]
 
 
 def _outputs(classifier, images, head):

@@ -2,7 +2,7 @@
 the 1-D critic.
 
 matplotlib is an optional dependency (`pip install tinygrad_udl[plot]`), imported when a picture is
-drawn; figures are drawn on their own canvas (no pyplot state) and written atomically.
+drawn; figures are drawn on their own canvas (no pyplot state) and written atomically (`plotting`).
 """
 from __future__ import annotations
 
@@ -12,32 +12,11 @@ import numpy as np
 
 from ....autograd.graph import no_grad
 from ....autograd.tensor import Tensor
-from ....files import atomic_write
-from .tasks import to_unit_range
+from ....plotting import figure, save_figure
+from ..data import to_unit_range
 
 PICTURE_SAMPLES = 2000
-
-
-def _figure(width, height):
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError("drawing GAN samples needs matplotlib: pip install 'tinygrad_udl[plot]'") from None
-    figure = Figure(figsize=(width, height))
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _save(figure, path, title) -> Path:
-    if title:
-        figure.suptitle(title)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as f:
-        figure.savefig(f, format=path.suffix.lstrip(".") or "png", dpi=110)
-    return path
+DRAWING = "drawing GAN samples"   # what an ImportError without matplotlib names
 
 
 def _scores(network, x):
@@ -52,8 +31,8 @@ def plot_game_1d(model, real, path, title=None) -> Path:
     fake = model.sample(PICTURE_SAMPLES, 0)
     grid = np.linspace(min(real.min(), fake.min()) - 1, max(real.max(), fake.max()) + 1, 400)[:, None]
     scores = _scores(model.adversary, grid)
-    figure = _figure(7, 3.6)
-    ax = figure.subplots()
+    fig = figure(7, 3.6, DRAWING)
+    ax = fig.subplots()
     ax.hist(real.ravel(), bins=60, density=True, alpha=0.5, color="C0", label="real examples")
     ax.hist(fake.ravel(), bins=60, density=True, alpha=0.5, color="C1", label="generated samples")
     right = ax.twinx()
@@ -65,29 +44,29 @@ def plot_game_1d(model, real, path, title=None) -> Path:
     ax.set_xlabel("x")
     ax.legend(loc="upper left")
     right.legend(loc="upper right")
-    return _save(figure, path, title)
+    return save_figure(fig, path, title=title)
 
 
 def plot_ring(model, real, path, title=None) -> Path:
     """Real points of the ring beside the model's samples, on the same axes."""
     fake = model.sample(PICTURE_SAMPLES, 0)
-    figure = _figure(8, 4)
-    for ax, points, name, colour in zip(figure.subplots(1, 2), (real, fake), ("real examples", "generated samples"),
+    fig = figure(8, 4, DRAWING)
+    for ax, points, name, colour in zip(fig.subplots(1, 2), (real, fake), ("real examples", "generated samples"),
                                         ("C0", "C1")):
         ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color=colour)
         ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", title=name)
-    return _save(figure, path, title)
+    return save_figure(fig, path, title=title)
 
 
 def plot_digits(model, real, path, rows=8, title=None) -> Path:
     """A grid of generated digits beside a grid of real ones (rows × rows each)."""
     count = rows * rows
     fake = model.sample(count, 0)
-    figure = _figure(8, 4.3)
-    for ax, images, name in zip(figure.subplots(1, 2), (real[:count], fake), ("test digits", "generated digits")):
+    fig = figure(8, 4.3, DRAWING)
+    for ax, images, name in zip(fig.subplots(1, 2), (real[:count], fake), ("test digits", "generated digits")):
         padded = np.pad(to_unit_range(images[:, 0]), ((0, 0), (1, 1), (1, 1)))   # a blank pixel between digits
         side = padded.shape[1]
         tiles = padded.reshape(rows, rows, side, side).transpose(0, 2, 1, 3).reshape(side * rows, side * rows)
         ax.imshow(tiles, cmap="gray_r", vmin=0, vmax=1)
         ax.set(title=name, xticks=[], yticks=[])
-    return _save(figure, path, title)
+    return save_figure(fig, path, title=title)

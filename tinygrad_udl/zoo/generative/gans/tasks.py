@@ -11,8 +11,9 @@ import functools
 
 import numpy as np
 
-from ....data import GaussianMixture, load_digits, ring_of_gaussians
+from ....data import GaussianMixture, ring_of_gaussians
 from ...tasks import Split, Task
+from ..data import tanh_range_digits, unlabelled
 
 DATA_MEAN_1D = 6.0            # fig. 15.1's real data, N(6, 1): the book does not give its distribution
 RING = ring_of_gaussians(8)   # 8 modes of s.d. 0.05 on a circle of radius 2
@@ -26,10 +27,6 @@ def mean_of_terms(out, y):
     return out.mean()
 
 
-def _unlabelled(x):
-    return np.asarray(x, np.float32), np.zeros(len(x), np.int64)
-
-
 def _mixture_points(mixture, n, seed):
     """n points of `mixture` (float32) labelled with their most likely component."""
     x = mixture.sample(n, seed)
@@ -40,8 +37,8 @@ def _mixture_points(mixture, n, seed):
 def gaussian_1d() -> Split:
     """Fig. 15.1's real examples: 1,000 training and 1,000 test points of N(6, 1), shape (N, 1)."""
     gen = np.random.default_rng(0)
-    return Split(_unlabelled(gen.normal(DATA_MEAN_1D, 1.0, (1000, 1))),
-                 _unlabelled(gen.normal(DATA_MEAN_1D, 1.0, (1000, 1))))
+    return Split(unlabelled(gen.normal(DATA_MEAN_1D, 1.0, (1000, 1))),
+                 unlabelled(gen.normal(DATA_MEAN_1D, 1.0, (1000, 1))))
 
 
 @functools.cache
@@ -56,23 +53,6 @@ def bimodal_1d() -> Split:
     return Split(_mixture_points(BIMODAL_1D, 10_000, 0), _mixture_points(BIMODAL_1D, 10_000, 1))
 
 
-def to_tanh_range(images):
-    """Pixels in [0, 1] to [−1, 1], the range of the DCGAN generator's tanh output (section 15.1.3)."""
-    return 2.0 * np.asarray(images, np.float32) - 1.0
-
-
-def to_unit_range(images):
-    """The inverse of `to_tanh_range`."""
-    return (np.asarray(images, np.float32) + 1.0) / 2.0
-
-
-@functools.cache
-def digits() -> Split:
-    """scikit-learn's 8×8 digits (1,437 training, 360 test images (N, 1, 8, 8)) in [−1, 1], labelled 0-9."""
-    (x_train, y_train), (x_test, y_test) = load_digits()
-    return Split((to_tanh_range(x_train), y_train), (to_tanh_range(x_test), y_test))
-
-
 GAN_TASKS = {task.name: task for task in (
     Task("gaussian-1d", "1,000 points of N(6, 1) (fig. 15.1's real examples)", gaussian_1d, mean_of_terms,
          loss_name="discriminator loss"),
@@ -80,6 +60,6 @@ GAN_TASKS = {task.name: task for task in (
          loss_name="discriminator (critic) loss"),
     Task("bimodal-1d", "10,000 points of 0.5 N(-2, 0.5^2) + 0.5 N(2, 0.5^2)", bimodal_1d, mean_of_terms,
          loss_name="critic loss"),
-    Task("digits-gan", "scikit-learn's 8x8 digits in [-1, 1]: 1,437 training, 360 test images", digits,
+    Task("digits-gan", "scikit-learn's 8x8 digits in [-1, 1]: 1,438 training, 359 test images", tanh_range_digits,
          mean_of_terms, loss_name="discriminator loss"),
 )}

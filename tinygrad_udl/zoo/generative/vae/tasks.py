@@ -1,6 +1,6 @@
 """The data the VAEs of chapter 17 are trained on, as zoo tasks (targets are placeholders).
 
-- `binary-digits`: scikit-learn's 8×8 digits (1,437 training / 360 test images) binarised at
+- `binary-digits`: scikit-learn's 8×8 digits (1,438 training / 359 test images) binarised at
   intensity 0.5, so that a Bernoulli decoder is a proper likelihood and log Pr(x) is the log of a
   probability (≤ 0).
 - `mnist1d`: MNIST-1D's 40-sample signals (4,000 / 1,000), real-valued: a Gaussian decoder.
@@ -15,6 +15,7 @@ import numpy as np
 
 from ....data import load_digits, load_mnist1d
 from ...tasks import Split, Task
+from ..data import unlabelled
 from .linear import sample_ppca
 
 PPCA_DATA_DIM, PPCA_LATENT_DIM, PPCA_NOISE_STD = 8, 3, 0.5
@@ -38,8 +39,7 @@ def negative_elbo(elbo, y=None):
     return -elbo.mean()
 
 
-def _unlabelled(x):
-    return np.asarray(x, np.float32), np.zeros(len(x), np.float32)
+_unlabelled = functools.partial(unlabelled, label_dtype=np.float32)   # this chapter's placeholders are float32
 
 
 @functools.cache
@@ -60,11 +60,12 @@ def ppca() -> Split:
                    for seed in (1, 2)))
 
 
+def _task(name, description, load):
+    return Task(name, description, load, negative_elbo, loss_name="-ELBO (nats)")
+
+
 TASKS = {task.name: task for task in (
-    Task("binary-digits", "8x8 digits binarised at 0.5, 1,437 training / 360 test images", binary_digits, negative_elbo,
-         loss_name="-ELBO (nats)"),
-    Task("mnist1d-signals", "MNIST-1D signals without labels, 4,000 / 1,000", mnist1d, negative_elbo,
-         loss_name="-ELBO (nats)"),
-    Task("ppca", "probabilistic PCA: 3-D latent, 8-D data, noise std 0.5; 2,000 / 2,000 points", ppca, negative_elbo,
-         loss_name="-ELBO (nats)"),
+    _task("binary-digits", "8x8 digits binarised at 0.5, 1,438 training / 359 test images", binary_digits),
+    _task("mnist1d-signals", "MNIST-1D signals without labels, 4,000 / 1,000", mnist1d),
+    _task("ppca", "probabilistic PCA: 3-D latent, 8-D data, noise std 0.5; 2,000 / 2,000 points", ppca),
 )}
