@@ -441,3 +441,35 @@ def test_attention_rows_without_an_allowed_key_after_tracing():
     assert np.isfinite(eager[2][0]) and np.all(eager[2][1][1] == 0)
     for (l1, g1), (l2, g2) in zip(eager, got):
         assert l1 == l2 and np.array_equal(g1, g2)
+
+
+def test_a_lambda_compiles_and_replays():
+    """The generated function is named after fn, made an identifier ("<lambda>" is a keyword otherwise)."""
+    w = tg.Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    step = compile(lambda x: ((w * x).tanh().sum()).item())
+    xs = [np.array([0.1, 0.2, 0.3]) * k for k in range(1, 5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        got = [step(x) for x in xs]
+    assert list(step.stats().values()) == ["replay"] and "def lambda_(" in step.source(xs[0])
+    assert got == [float(np.tanh(w.data * x).sum()) for x in xs]
+
+
+def test_a_no_gradient_numpy_call_named_like_a_kernel_replays_as_itself():
+    """`no_grad_op(np.where, ...)` is a numpy call, not the `where` primitive whose kernel shares its
+    name: the replay runs np.where on each batch's data."""
+    from tinygrad_udl.autograd.tensor import no_grad_op
+
+    def step(x):
+        t = tg.Tensor(x)
+        return no_grad_op(np.where, t > 0, t, 0.0).numpy().copy()
+
+    batches = [np.array([1.0, -2.0, 3.0]), np.array([1.0, -2.0, 3.0]), np.array([-1.0, 2.0, -3.0]),
+               np.array([4.0, 5.0, -6.0])]
+    compiled = compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        got = [compiled(x) for x in batches]
+    assert list(compiled.stats().values()) == ["replay"]
+    for x, g in zip(batches, got):
+        assert np.array_equal(g, np.where(x > 0, x, 0.0))

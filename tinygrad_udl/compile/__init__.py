@@ -35,12 +35,13 @@ program owns (`optimize.py`, `kernels.py`) and fuse SGD/Adam steps across parame
 from __future__ import annotations
 
 import functools
+import keyword
 import warnings
 
 import numpy as np
 
 from .codegen import generate
-from .optimize import optimize
+from .optimize import TraceAnalysis, optimize
 from .recorder import Recorder, Unsupported, installed
 
 __all__ = ["compile", "CompileWarning", "Compiled"]
@@ -92,7 +93,8 @@ class Compiled:
         return self._trace(entry, args, kwargs, arrays, tensors)
 
     def _trace(self, entry, args, kwargs, arrays, tensors):
-        rec = Recorder(arrays, tensors)
+        last = len(entry.traces) + 1 >= self.n_traces   # the trace the program is built from
+        rec = Recorder(arrays, tensors, TraceAnalysis() if last and self.optimize else None)
         try:
             with installed(rec):
                 result = self.fn(*args, **kwargs)
@@ -108,15 +110,17 @@ class Compiled:
             self._fallback(entry, rec.failure)
             return result
         key = ([instr.key() for instr in rec.program], _spec_key(spec))
-        if entry.traces and entry.traces[-1][0] != key:
+        if entry.traces and entry.traces[-1] != key:
             self._fallback(entry, "the traced program changed between calls with the same shapes (Python control "
                                   "flow on the data, or a value computed outside the library's operations)")
             return result
-        entry.traces.append((key, rec.program, spec))
-        if len(entry.traces) >= self.n_traces:
-            program, buffers = rec.program, ()
-            if self.optimize:
-                program, buffers = optimize(program, spec, rec.values)
+        entry.traces.append(key)   # only the key: a trace's arrays are not kept past its call
+        if last:
+            program, analysis = rec.program, rec.analysis
+            del rec   # its tensors hold the traced arrays: freed before the program's own arrays are made
+            buffers = ()
+            if analysis is not None:
+                program, buffers = optimize(program, spec, analysis)
             entry.replay, entry.source = generate(program, spec, _name(self.fn), buffers)
             entry.program = program
             entry.traces = []
@@ -148,7 +152,9 @@ def compile(fn=None, **options):
 
 
 def _name(fn):
-    return getattr(fn, "__name__", "fn").replace("<", "").replace(">", "") or "fn"
+    """The generated function's name: fn's, made an identifier (a lambda's "<lambda>" is "lambda_")."""
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in getattr(fn, "__name__", "fn")).strip("_") or "fn"
+    return name + "_" if keyword.iskeyword(name) or name[0].isdigit() else name
 
 
 def _signature(args, kwargs):
@@ -187,28 +193,26 @@ def _output_spec(result, rec):
         slot = rec.slots.get(id(result))
         if slot is not None:
             return ("tensor", slot)
-        for slot in range(len(rec.values) - 1, -1, -1):   # a new wrapper of a slot's array, e.g. p.grad
-            if rec.values[slot] is result.data:
+        for slot, v in rec.live_values():   # a new wrapper of a slot's array, e.g. p.grad
+            if v is result.data:
                 return ("tensor", slot)
         if result._rule is None and result.requires_grad:   # a parameter: the same object every call
             return ("const", result)
         raise Unsupported(_OUTSIDE.format(what="a tensor"))
     if isinstance(result, np.ndarray):
-        for slot in range(len(rec.values) - 1, -1, -1):
-            if rec.values[slot] is result:
+        for slot, v in rec.live_values():
+            if v is result:
                 return ("array", slot)
         if any(np.shares_memory(result, a) for a in rec.inputs):
             raise Unsupported("the function returns a view of an argument")
-        for slot in range(len(rec.values) - 1, -1, -1):   # a copy of a computed array (p.grad.data.copy())
-            v = rec.values[slot]
+        for slot, v in rec.live_values():   # a copy of a computed array (p.grad.data.copy())
             if isinstance(v, np.ndarray) and v.shape == result.shape and v.dtype == result.dtype \
                     and np.array_equal(v, result, equal_nan=v.dtype.kind in "fc"):
                 return ("copy", slot)
         raise Unsupported(_OUTSIDE.format(what="an array"))
     if isinstance(result, (float, int, np.generic)):
         made = set(rec.slots.values())
-        for slot in range(len(rec.values) - 1, -1, -1):
-            v = rec.values[slot]
+        for slot, v in rec.live_values():
             if slot in made and isinstance(v, np.ndarray) and v.size == 1 and type(v.item()) is type(result) \
                     and (v.item() == result or (v.item() != v.item() and result != result)):
                 return ("item", slot)

@@ -4,7 +4,9 @@ Each instruction becomes one line, `v7 = c3(AM, v2, v5, axis=c4)`, with the prim
 VJP function, parameters and constants bound as globals of the generated function: no Tensor
 nodes, no topological sort, no gradient dictionary, no rule look-up at replay time -- only the
 calls the eager step made on arrays, in the same order. Every slot is deleted after its last use
-(`del v7`), so arrays are freed when eager mode would free them (or earlier).
+(`del v7`), so arrays are freed when eager mode would free them (or earlier). The program's own
+buffers (optimize.py) are allocated by the generated code when it first writes into them, from
+their `Layout`: building a program allocates none of them.
 """
 from __future__ import annotations
 
@@ -16,10 +18,28 @@ from ..autograd.backends import ArrayMath
 from .recorder import Ref
 
 
+class Layout:
+    """A buffer's shape, dtype and strides (those of the traced array it stands for), so that it can
+    be allocated when first written into, after the trace's arrays are gone."""
+
+    __slots__ = ("shape", "dtype", "strides")
+
+    def __init__(self, a):
+        self.shape, self.dtype, self.strides = a.shape, a.dtype, a.strides
+
+    def key(self):
+        return self.shape, self.dtype.str, self.strides
+
+    def empty(self):
+        """A new array of this layout, owning its memory (as `np.empty_like` of the traced array;
+        the layouts of buffers are dense, so the strides cover exactly `size` elements)."""
+        return np.ndarray(self.shape, self.dtype, strides=self.strides)
+
+
 class _Names:
     def __init__(self):
         self.ns = {"AM": ArrayMath, "asarray": np.asarray, "unbroadcast": ArrayMath.unbroadcast, "np": np,
-                   "held": sys.getrefcount, "empty_like": np.empty_like}
+                   "held": sys.getrefcount}
         self.ids = {}
 
     def const(self, value):
@@ -93,10 +113,11 @@ _OWN = _own_references()
 
 
 def _take_buffer(var, b, written_flags, own_refs=0):
-    """Lines binding buffer `b` to `var`, replaced by a fresh array if something outside still holds
-    it (see optimize.py); `written_flags`: made writeable again (a `.grad` it was is read-only);
-    `own_refs`: references the program keeps to it elsewhere."""
-    lines = [f"{var} = B[{b}]", f"if held({var}) > {_OWN + own_refs}:", f"    {var} = B[{b}] = empty_like({var})"]
+    """Lines binding buffer `b` to `var`: allocated on first use (None before), replaced by a fresh
+    array if something outside still holds it (see optimize.py); `written_flags`: made writeable
+    again (a `.grad` it was is read-only); `own_refs`: references the program keeps to it elsewhere."""
+    lines = [f"{var} = B[{b}]", f"if {var} is None or held({var}) > {_OWN + own_refs}:",
+             f"    {var} = B[{b}] = new({b})"]
     if written_flags:
         lines += ["else:", f"    {var}.flags.writeable = True"]
     return lines
@@ -122,14 +143,22 @@ def _kernel_lines(instr, names):
     return lines
 
 
+# the steps of two operands (slots, or a leaf tensor and a slot) written as one line each
+_TWO_OPERANDS = {"add": "v{o} = {0} + {1}", "unbroadcast": "v{o} = unbroadcast({0}, {1})",
+                 "accum": "{0}._accumulate_grad({1})", "hooks": "v{o} = {0}._run_hooks({1})"}
+
+
 def generate(program, out_spec, name="compiled_step", buffers=()):
     """(function(inputs) -> result, source) for a recorded program and its output spec; `buffers`
-    are the arrays its kernel instructions write into (optimize.py)."""
+    are what its kernel instructions write into (optimize.py): a `Layout` (allocated on first use)
+    or an array (a view of a fused optimizer step's flat gradient)."""
     from ..autograd.tensor import Tensor
 
     names = _Names()
     names.ns["wrap"] = Tensor._wrap
-    names.ns["B"] = list(buffers)
+    names.ns["B"] = [b if isinstance(b, np.ndarray) else None for b in buffers]
+    layouts = [Layout(b) if isinstance(b, np.ndarray) else b for b in buffers]
+    names.ns["new"] = lambda b: layouts[b].empty()
     keep = set(output_slots(out_spec))
     last = {}
     for k, instr in enumerate(program):
@@ -153,21 +182,11 @@ def generate(program, out_spec, name="compiled_step", buffers=()):
             lines.append(f"    v{o} = {'asarray(' + call + ')' if instr.extra is True else call}  # {instr.tag}")
         elif kind == "alias":   # a call that hands back its argument (optimize.py)
             lines.append(f"    v{o} = v{instr.args[0].slot}  # {instr.tag}")
-        elif kind == "add":
-            a, b = instr.args
-            lines.append(f"    v{o} = v{a.slot} + v{b.slot}")
-        elif kind == "unbroadcast":
-            a, b = instr.args
-            lines.append(f"    v{o} = unbroadcast(v{a.slot}, v{b.slot})")
+        elif kind in _TWO_OPERANDS:
+            lines.append("    " + _TWO_OPERANDS[kind].format(*(_expr(a, names) for a in instr.args), o=o))
         elif kind == "source":
             args = ", ".join(_expr(a, names) for a in instr.args)
             lines.append(f"    v{o} = {names.const(instr.fn)}({args})  # {instr.tag}")
-        elif kind == "accum":
-            t, g = instr.args
-            lines.append(f"    {names.const(t)}._accumulate_grad(v{g.slot})")
-        elif kind == "hooks":
-            t, g = instr.args
-            lines.append(f"    v{o} = {names.const(t)}._run_hooks(v{g.slot})")
         elif kind == "effect":
             args = ", ".join(_expr(a, names) if type(a) is Ref or a is None else names.const(a) for a in instr.args)
             lines.append(f"    {names.const(instr.fn)}({args})  # {instr.tag}")

@@ -18,10 +18,17 @@ Everything that reaches the program from outside is classified once, at trace ti
 argument of the compiled function (by identity, or equal to one after a copy as `Tensor(x)`
 makes), a leaf that requires grad (a parameter: its `.data` is read at every replay), or a
 constant (any other array: baked in).
+
+Memory: a trace holds no more than the eager step it runs. The forward pass's arrays live as long
+as the trace (the graph holds them in eager mode too); the backward pass's arrays are held weakly,
+so they are freed when eager mode's sweep would free them. What the buffer pass needs to know of
+the values (identities, views, shapes and layouts) it reads as each step is recorded
+(`analysis`, optimize.TraceAnalysis), while that step's arrays are alive.
 """
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
@@ -99,14 +106,16 @@ def _key(v):
 
 class Recorder:
     """Records one call of the traced function. `inputs` are the arrays of its arguments, in
-    signature order; `input_tensors` the Tensor arguments (their `.data` is the input)."""
+    signature order; `input_tensors` the Tensor arguments (their `.data` is the input);
+    `analysis`, if given, is told of every step as it is recorded (`analysis.step`)."""
 
-    def __init__(self, inputs, input_tensors):
+    def __init__(self, inputs, input_tensors, analysis=None):
         self.thread = threading.get_ident()
         self.program = []
+        self.analysis = analysis
         self.slots = {}        # id(tensor) -> slot
         self.keep = []         # every tensor and array seen, so that ids stay unique while tracing
-        self.values = []       # slot -> the array it held in this trace
+        self._values = []      # slot -> the value it held in this trace, or a weak reference to it (see value)
         self.inputs = inputs
         self.input_ids = {id(a): i for i, a in enumerate(inputs)}
         self.input_tensors = {id(t): i for i, t in input_tensors.items()}
@@ -122,16 +131,33 @@ class Recorder:
 
     # ---- slots ---------------------------------------------------------------------------------
 
-    def _new(self, value):
-        self.values.append(value)
-        if isinstance(value, np.ndarray):
-            self.array_slots[id(value)] = len(self.values) - 1
-        return len(self.values) - 1
+    def _new(self, value, weak):
+        is_array = isinstance(value, np.ndarray)
+        self._values.append(weakref.ref(value) if weak and is_array else value)
+        if is_array:
+            self.array_slots[id(value)] = len(self._values) - 1
+        return len(self._values) - 1
 
-    def _emit(self, instr, value):
-        instr.out = self._new(value) if instr.out is None else instr.out
+    def _emit(self, instr, value, weak=False):
+        """Append `instr`, which made `value`; `weak`: the trace does not keep `value` alive (a
+        backward-pass array: eager mode frees it as soon as the sweep has used it)."""
+        instr.out = self._new(value, weak) if instr.out is None else instr.out
         self.program.append(instr)
+        if self.analysis is not None:
+            self.analysis.step(len(self.program) - 1, instr, value, self.value)
         return instr.out
+
+    def value(self, slot):
+        """The value `slot` held in this trace; None for a backward-pass array already freed."""
+        v = self._values[slot]
+        return v() if type(v) is weakref.ref else v
+
+    def live_values(self):
+        """(slot, value) for every slot whose value still exists, the newest first."""
+        for slot in range(len(self._values) - 1, -1, -1):
+            v = self.value(slot)
+            if v is not None:
+                yield slot, v
 
     def array_ref(self, a):
         """A Ref (or constant) for a raw array met in parameters or as leaf data."""
@@ -139,7 +165,7 @@ class Recorder:
         if i is not None:
             return Ref(self._input_slot(i, None))
         slot = self.array_slots.get(id(a))
-        if slot is not None and self.values[slot] is a:   # the very array a step made (e.g. a recorded mask)
+        if slot is not None and self.value(slot) is a:   # the very array a step made (e.g. a recorded mask)
             return Ref(slot)
         if isinstance(a, np.ndarray):
             for j, inp in enumerate(self.inputs):
@@ -173,7 +199,7 @@ class Recorder:
             slot = self._input_slot(i, None)
         elif t.requires_grad:
             slot = self._emit(Instr("param", args=(t,)), data)
-        elif id(data) in self.array_slots and self.values[self.array_slots[id(data)]] is data:
+        elif id(data) in self.array_slots and self.value(self.array_slots[id(data)]) is data:
             # a new leaf on the very array of a slot: `x.detach()` (Tensor._wrap(x.data)) of a tensor
             # computed in the program reads that slot, so the value is not baked in as a constant
             slot = self.array_slots[id(data)]
@@ -338,18 +364,20 @@ class Recorder:
         return []
 
     def _sweep(self, order, roots, seeds, retain_graph):
-        grads = {}   # node -> slot of its gradient so far
-        values = self.values
+        # node -> (slot, array) of its gradient so far: held here until its node is reached, as eager
+        # mode's sweep holds it; the trace itself keeps the backward pass's arrays only weakly
+        grads = {}
         for root, seed in zip(roots, seeds):
             seed = np.asarray(seed)
             s = self._emit(Instr("const", extra=seed), seed)
             if root in grads:
-                prev = grads[root]
-                grads[root] = self._emit(Instr("add", args=(Ref(prev), Ref(s))), values[prev] + seed)
+                prev, prev_value = grads[root]
+                total = prev_value + seed
+                grads[root] = self._emit(Instr("add", args=(Ref(prev), Ref(s))), total, weak=True), total
             else:
-                grads[root] = s
+                grads[root] = s, seed
         for node in reversed(order):
-            gs = grads.pop(node, None)
+            gs, g = grads.pop(node, (None, None))
             if gs is None:
                 continue
             if node._hooks:
@@ -358,17 +386,17 @@ class Recorder:
                                       "supported")
                 self.depth += 1   # the hooks run again at every replay: their own operations are not recorded
                 try:
-                    g = node._run_hooks(values[gs])
+                    hooked = node._run_hooks(g)
                 finally:
                     self.depth -= 1
-                gs = self._emit(Instr("hooks", args=(node, Ref(gs))), g)
+                gs, g = self._emit(Instr("hooks", args=(node, Ref(gs))), hooked, weak=True), hooked
             rule = node._rule
             if rule is None or node._retains_grad:
                 if node._rule is not None:
                     raise Unsupported("retain_grad() on an intermediate tensor")
                 if id(node) not in self.slots and node.requires_grad:
                     self.slot_of(node)
-                node._accumulate_grad(values[gs])
+                node._accumulate_grad(g)
                 self.grads[id(node)] = (node, node.grad)
                 self.program.append(Instr("accum", args=(node, Ref(gs))))
             if rule is None:
@@ -382,9 +410,9 @@ class Recorder:
                 _check_versions(node, rule)
             parents = node._parents
             arg_slots = [self.slots[id(p)] for p in parents]
-            args = [values[s] for s in arg_slots]
+            args = [self.value(s) for s in arg_slots]   # the forward's values: alive while the trace runs
             out_slot = self.slots[id(node)]
-            g, out = values[gs], node.data
+            out = node.data
             kw = {k: self._param(v) for k, v in (ctx or {}).items()}
             for i, parent in enumerate(parents):
                 if not parent.requires_grad:
@@ -399,15 +427,17 @@ class Recorder:
                     contrib = vjp(ArrayMath, g, out, *args) if ctx is None else vjp(ArrayMath, g, out, *args, **ctx)
                     instr = Instr("call", vjp, [Ref(gs), Ref(out_slot)] + [Ref(s) for s in arg_slots], kw,
                                   tag=f"{rule.name}.vjp{i}")
-                cs = self._emit(instr, contrib)
+                cs = self._emit(instr, contrib, weak=True)
                 if rule.broadcasting and np.shape(contrib) != np.shape(args[i]):
-                    contrib = ArrayMath.unbroadcast(contrib, args[i])
-                    cs = self._emit(Instr("unbroadcast", args=(Ref(cs), Ref(arg_slots[i]))), contrib)
-                prev = grads.get(parent)
+                    summed = ArrayMath.unbroadcast(contrib, args[i])   # made while contrib is alive: the
+                    cs = self._emit(Instr("unbroadcast", args=(Ref(cs), Ref(arg_slots[i]))), summed, weak=True)
+                    contrib = summed                                   # analysis reads both
+                prev, prev_value = grads.get(parent, (None, None))
                 if prev is None:
-                    grads[parent] = cs
+                    grads[parent] = cs, contrib
                 else:
-                    grads[parent] = self._emit(Instr("add", args=(Ref(prev), Ref(cs))), values[prev] + contrib)
+                    total = prev_value + contrib
+                    grads[parent] = self._emit(Instr("add", args=(Ref(prev), Ref(cs))), total, weak=True), total
                 if id(parent) not in self.slots:
                     self.slot_of(parent)
             if not retain_graph:
