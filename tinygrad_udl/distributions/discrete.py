@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.tensor import Tensor, stack, where
+from ..autograd.tensor import Tensor, no_grad_op, stack, where
 from .distribution import (Distribution, check_not_nan, check_probabilities, exactly_one, first_bad, float_parameters,
                            p_times, safe_log, safe_log1m)
 
 
 def _categories(op, value, low, high, what):
     """`value` (a number, array or Tensor; no gradient flows into a discrete value) as an integer
-    array, checked to hold whole numbers in low..high."""
+    array, checked to hold whole numbers in low..high. (A check only: what a log-probability picks
+    is made from `value` by a no-gradient step, `no_grad_op`, which a compiled step computes again
+    for every batch; this array would be a constant of its program.)"""
     data = np.asarray(value.data if isinstance(value, Tensor) else value)
     if data.dtype.kind not in "biuf":
         raise TypeError(f"{op}: the value must hold numbers, got {data.dtype}")
@@ -94,7 +96,7 @@ class Categorical(Distribution):
                             f"a category index in 0..{self.num_categories - 1}")
         shape = self._value_shape(index.shape)
         logits = self.logits.broadcast_to(shape + (self.num_categories,))
-        return logits[tuple(np.indices(shape)) + (np.broadcast_to(index, shape),)]
+        return logits[tuple(np.indices(shape)) + (no_grad_op(_category_indices, value, shape=shape),)]
 
     def entropy(self):
         """-Σ_k λ_k log λ_k (standard, not in the book), with 0 log 0 = 0."""
@@ -178,7 +180,7 @@ class Bernoulli(Distribution):
     @property
     def mode(self):
         """1 where λ > 0.5, else 0 (the book's point estimate, section 5.4; 0 on the tie λ = 0.5)."""
-        return Tensor((self.probs.data > 0.5).astype(self.dtype))
+        return no_grad_op(_above_half, self.probs, dtype=self.dtype)
 
     @property
     def variance(self):
@@ -194,9 +196,26 @@ class Bernoulli(Distribution):
         y = _categories("Bernoulli.log_prob", value, 0, 1, "0 or 1")
         shape = self._value_shape(y.shape)
         log_p, log_one_minus = self._outcome_logs()
-        return where(np.broadcast_to(y == 1, shape), log_p, log_one_minus)
+        return where(no_grad_op(_is_one, value, shape=shape), log_p, log_one_minus)
 
     def entropy(self):
         """-λ log λ - (1 - λ) log(1 - λ) (standard, not in the book), with 0 log 0 = 0."""
         probs, logs = self._outcomes()
         return -p_times(probs, logs).sum(-1)
+
+
+# The no-gradient steps of the log-probabilities (`no_grad_op`), on values checked by `_categories`.
+
+def _category_indices(value, shape):
+    """The categories of `value` as int64 indices, broadcast to `shape`."""
+    return np.broadcast_to(np.asarray(value).astype(np.int64), shape)
+
+
+def _is_one(value, shape):
+    """Where `value` (0s and 1s) is 1, broadcast to `shape`."""
+    return np.broadcast_to(np.asarray(value) == 1, shape)
+
+
+def _above_half(probs, dtype):
+    """1 where λ > 0.5, else 0, in `dtype`."""
+    return (probs > 0.5).astype(dtype)

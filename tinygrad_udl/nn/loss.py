@@ -21,22 +21,31 @@ import math
 import numpy as np
 from ..autograd.rules import primitive
 from ..autograd.samples import inputs, normal
-from ..autograd.tensor import ShapeError, Tensor, apply, tensor, where
+from ..autograd.tensor import ShapeError, Tensor, apply, no_grad_op, tensor, where
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def _reduce(loss, reduction, op, weight_total=None):
+def _reduce(loss, reduction, op, weights=None):
+    """`loss` reduced; with `weights` (the examples' weights, a no-gradient array or Tensor) the
+    mean divides by their total instead of the number of examples."""
     if reduction == "none":
         return loss
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
-        return loss.mean() if weight_total is None else loss.sum() * (1.0 / weight_total)
+        return loss.mean() if weights is None else loss.sum() * no_grad_op(_reciprocal_total, weights)
     raise ValueError(f"{op}: reduction must be one of {', '.join(map(repr, _REDUCTIONS))}, got {reduction!r} "
                      "(the book sums: reduction='sum'; PyTorch averages: 'mean')")
+
+
+def _reciprocal_total(weights):
+    """1 / Σ weights as a 0-d array of their dtype (what `x * (1.0 / total)` makes of the Python
+    float); inf when every weight is 0, so that the mean over no example is nan, as PyTorch's."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(1.0 / np.float64(weights.sum()), weights.dtype)
 
 
 def _target(target, like):
@@ -195,7 +204,11 @@ def _smoothing_coefficients(label_smoothing, smoothing, num_classes):
 
 def _class_labels(shape, target, axis, ignore_index, op):
     """Integer targets checked against logits of `shape` (classes on `axis`): the 0-based labels
-    (class 0 where ignored) and the mask of examples kept (None: all). None for float targets."""
+    (class 0 where ignored) and the mask of examples kept (None: all). None for float targets.
+
+    With `ignore_index` both are made by no-gradient steps (`no_grad_op`), which a compiled step
+    (`tinygrad_udl.compile`) computes again from every batch's targets; numpy code on the targets
+    here would make them constants of the program. Without it the labels are the targets' array."""
     data = np.asarray(target.data if isinstance(target, Tensor) else target)
     if data.dtype.kind not in "iu":
         return None
@@ -204,12 +217,23 @@ def _class_labels(shape, target, axis, ignore_index, op):
     if data.shape != expected:
         raise ShapeError(f"{op}: logits of shape {shape} (classes on axis {axis}) need integer targets of "
                          f"shape {expected}, got {data.shape}")
-    kept = None if ignore_index is None else data != ignore_index
-    labels = data if kept is None else np.where(kept, data, 0)
+    kept = None
+    if ignore_index is None:
+        labels = data
+    else:
+        source = target if isinstance(target, Tensor) else data
+        kept = no_grad_op(np.not_equal, source, ignore_index).data
+        labels = no_grad_op(_class_zero_where_dropped, kept, source).data
     if labels.size and (labels.min() < 0 or labels.max() >= k):
         raise ValueError(f"{op}: class labels must lie in 0..{k - 1} (0-based; the book counts 1..K), got values "
                          f"from {labels.min()} to {labels.max()}")
     return labels, kept
+
+
+def _class_zero_where_dropped(kept, labels):
+    """The labels with class 0 where they are not `kept`, so that every one indexes a class. (A
+    function of its own, not np.where, which a compiled program would take for the `where` operation.)"""
+    return np.where(kept, labels, 0)
 
 
 def _one_hot(labels, shape, axis, dtype):
@@ -225,13 +249,25 @@ def _with_class_axis(a, axis):
 
 def _weighted_reduce(loss, labels, kept, weight, reduction, op):
     """Per-example losses times their class weight (and 0 where ignored), reduced; the mean
-    divides by the total weight kept, as PyTorch."""
+    divides by the total weight kept, as PyTorch. The weights are a no-gradient step made from
+    the labels (see `_class_labels`)."""
     if weight is None and kept is None:
         return _reduce(loss, reduction, op)
-    example_weight = np.ones(labels.shape, loss.dtype) if kept is None else kept.astype(loss.dtype)
+    example_weight = no_grad_op(_example_weights, labels, kept, weight, dtype=loss.dtype)
+    return _reduce(loss * example_weight, reduction, op, weights=example_weight)
+
+
+def _example_weights(labels, kept, weight, dtype):
+    """Each example's weight in `dtype`: its class's `weight` (1 without), 0 where not `kept`."""
+    example_weight = np.ones(labels.shape, dtype) if kept is None else kept.astype(dtype)
     if weight is not None:
-        example_weight = example_weight * np.asarray(weight, loss.dtype)[labels]
-    return _reduce(loss * Tensor._wrap(example_weight), reduction, op, weight_total=float(example_weight.sum()))
+        example_weight = example_weight * np.asarray(weight, dtype)[labels]
+    return example_weight
+
+
+def _smoothed_one_hot(labels, shape, axis, dtype, a, b):
+    """The target distribution q = a·one_hot(labels) + b over the classes on `axis` of `shape`."""
+    return a * _one_hot(labels, shape, axis, dtype) + b
 
 
 def _categorical_nll(log_probs, target, axis, weight, ignore_index, a, b, reduction, op):
@@ -244,7 +280,7 @@ def _categorical_nll(log_probs, target, axis, weight, ignore_index, a, b, reduct
         _same_shape(op, log_probs, q, ("logits", "target probabilities"))
         return _reduce(-(log_probs * (q * a + b)).sum(axis=axis), reduction, op)
     labels, kept = classes
-    q = Tensor._wrap(a * _one_hot(labels, log_probs.shape, axis, log_probs.dtype) + b)
+    q = no_grad_op(_smoothed_one_hot, labels, shape=log_probs.shape, axis=axis, dtype=log_probs.dtype, a=a, b=b)
     return _weighted_reduce(-(log_probs * q).sum(axis=axis), labels, kept, weight, reduction, op)
 
 
@@ -274,7 +310,7 @@ def cross_entropy(input, target, weight=None, ignore_index=None, label_smoothing
     `axis=` overrides, e.g. axis=-1 for (N, T, K) token logits). `target`: 0-based integer labels
     of the input's shape without the class axis, or class probabilities of the input's shape.
     `weight` (K,) weights each example by its true class; `ignore_index` drops examples with
-    that label (the mean then divides by the total weight kept, as PyTorch).
+    that label (the mean then divides by the total weight kept, as PyTorch: nan if none is kept).
 
     Label smoothing (section 9.3.4): `smoothing="book"` gives the true class 1 − ρ and each other
     class ρ/(K − 1) (P9.4); `smoothing="torch"` gives 1 − ε + ε/K and ε/K (PyTorch's
@@ -325,9 +361,15 @@ def poisson_nll_loss(input, target, log_input=True, full=True, eps=1e-8, reducti
     else:
         loss = input - target * (input + eps).log()
     if full:
-        from scipy import special
-        loss = loss + Tensor._wrap(special.gammaln(target.data + 1).astype(input.dtype, copy=False))
+        loss = loss + no_grad_op(_log_factorial, target, dtype=input.dtype)
     return _reduce(loss, reduction, "poisson_nll_loss")
+
+
+def _log_factorial(counts, dtype):
+    """log y! = lgamma(y + 1) of the counts, in `dtype`: a step of its own (`no_grad_op`), so that a
+    compiled step computes it from each batch's targets."""
+    from scipy import special
+    return special.gammaln(counts + 1).astype(dtype, copy=False)
 
 
 # ---- circular data: von Mises (eq. 5.34) --------------------------------------------------------------

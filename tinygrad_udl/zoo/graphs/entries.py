@@ -108,8 +108,9 @@ def entries() -> list:
                  model_kwargs={"in_features": DEGREE_BUCKETS, "hidden": (32, 32)},
                  tiny={"in_features": DEGREE_BUCKETS, "hidden": (3,)}, metrics=("parameters",),
                  trainer=train_graph_classifier, extra_rows=_claw_rows,
-                 eager_reason="the model unpacks each batch of graphs in numpy (packing.unpack_graphs): the node "
-                              "features, adjacency and pooling are constants of the step, different for every batch"),
+                 eager_reason="each batch of graphs becomes one block-diagonal graph (section 13.5.1, "
+                              "packing.unpack_graphs) of as many nodes as its graphs have, a number that changes from "
+                              "batch to batch: the shapes inside the step change, and a compiled program's are fixed"),
         ZooEntry("karate-gcn", "13.6-13.7, eqs. 13.20, 13.12",
                  "GCN (2 layers of 16) labelling Zachary's karate club from one member per faction",
                  karate_gcn, TASKS["karate"], KARATE, KARATE_SOURCE, model_kwargs={"hidden": (16, 16)},

@@ -46,13 +46,10 @@ def token_cross_entropy(logits, targets):
 
 
 def masked_token_cross_entropy(logits, targets):
-    """Mean cross-entropy over the masked positions only (fig. 12.10); targets elsewhere are IGNORE."""
+    """Mean cross-entropy over the masked positions only (fig. 12.10); targets elsewhere are IGNORE.
+    Which positions are masked is read from each batch's targets by recorded steps, so training
+    steps on this loss compile (nn/loss.py, `_class_labels`)."""
     return cross_entropy(logits, targets, axis=-1, ignore_index=IGNORE)
-
-
-# why steps on this loss are not compiled (`ZooEntry.eager_reason`, and the pre-training of bert-classify)
-MASKED_LOSS_IS_EAGER = ("cross_entropy's ignore_index makes the labels and weights of the masked positions in numpy "
-                        "from the targets (nn/loss.py): constants of the step, different for every batch")
 
 
 def token_error(logits, targets) -> float:

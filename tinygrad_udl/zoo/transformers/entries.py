@@ -11,9 +11,9 @@ from ..registry import ZooEntry
 from ..tasks import TASKS as SUPERVISED_TASKS
 from . import references
 from .bert import MaskedLanguageModel, SequenceClassifier
-from .data import (DIGITS, HAMLET_CONTEXT, MARKOV_CONTEXT, MARKOV_VOCAB, MASKED_LENGTH, MASKED_LOSS_IS_EAGER,
-                   MASKED_VOCAB, PAIR_LENGTH, PAIR_VOCAB, REVERSAL_LENGTH, TASKS, hamlet_streams, hamlet_vocabulary,
-                   markov_source, masked_source, pair_sources)
+from .data import (DIGITS, HAMLET_CONTEXT, MARKOV_CONTEXT, MARKOV_VOCAB, MASKED_LENGTH, MASKED_VOCAB, PAIR_LENGTH,
+                   PAIR_VOCAB, REVERSAL_LENGTH, TASKS, hamlet_streams, hamlet_vocabulary, markov_source, masked_source,
+                   pair_sources)
 from .gpt import GPT
 from .pictures import attention_pictures
 from .seq2seq import EncoderDecoderTransformer
@@ -146,7 +146,7 @@ def entries() -> list:
                  {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "steps": 2000, "eval_every": 3},
                  SILENT + ", lr 3e-3, batch 64, 2,000 steps; 15 % of the tokens masked (BERT's rate)",
                  model_kwargs={**masked, **SMALL}, tiny={**masked, **TINY}, metrics=("parameters",),
-                 extra_rows=_masked_rows, eager_reason=MASKED_LOSS_IS_EAGER),
+                 extra_rows=_masked_rows),
         ZooEntry("bert-classify", "12.6.2, fig. 12.11a",
                  "the encoder pre-trained on unlabelled text, fine-tuned to tell two Markov sources apart",
                  SequenceClassifier, TASKS["markov-pair"],

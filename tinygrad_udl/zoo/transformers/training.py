@@ -17,8 +17,8 @@ def pretrain_then_fine_tune(entry, hyper, split, seed, progress=None, compile=Tr
     data (`hyper["steps"]` at `hyper["lr"]`, smaller, as BERT fine-tunes). For comparison the same
     network is also fine-tuned from its initial weights without pre-training (same batches).
     `history.info` keeps the masked-token loss before and after pre-training ("pretraining") and
-    the test error of the network without it ("from_scratch"). `compile` applies to the fine-tuning:
-    the masked-token steps of the pre-training run eagerly (`data.MASKED_LOSS_IS_EAGER`)."""
+    the test error of the network without it ("from_scratch"). `compile=False`: eager steps, in the
+    pre-training and the fine-tuning."""
     init, masks, pretrain_batches, batches = seeds(seed, 4)
     model = entry.build(rng=init)
     encoder = model.encoder
@@ -26,7 +26,7 @@ def pretrain_then_fine_tune(entry, hyper, split, seed, progress=None, compile=Tr
     pretraining = fit(encoder, Adam(encoder.parameters(), lr=hyper["pretrain_lr"]), text,
                       loss_fn=masked_token_cross_entropy, error_fn=None, steps=hyper["pretrain_steps"],
                       batch_size=hyper["batch_size"], eval_every=10 ** 9, rng=pretrain_batches, progress=progress,
-                      desc=f"{entry.name} pre-training", compile=False)
+                      desc=f"{entry.name} pre-training", compile=compile)
     history = fit_model(model, entry, hyper, split, batches, progress, desc=f"{entry.name} fine-tuning",
                         compile=compile)
     init, _, _, batches = seeds(seed, 4)   # fresh generators: the same initial weights and batch order

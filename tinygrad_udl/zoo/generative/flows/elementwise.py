@@ -107,29 +107,46 @@ class PiecewiseLinearFlow(FlowLayer):
             raise ValueError(f"{where}: the piecewise-linear flow maps [0, 1] onto itself; got values outside [0, 1]")
         return h
 
+    # The bins are found by no-gradient steps (`no_grad_op`): a compiled training step computes
+    # them again from every batch, where numpy code on `.data` would make them constants.
+
     def _bin(self, h):
         """b = ⌊K h⌋ (K − 1 at h = 1), shape (N, D, 1) for `take_along_axis`."""
-        return np.minimum(np.floor(self.bins * h.data), self.bins - 1).astype(np.int64)[..., None]
+        return no_grad_op(_forward_bin, h, bins=self.bins)
 
     def forward(self, z):
         z = self._check_unit(z, "PiecewiseLinearFlow")
         slopes, starts = self._pieces(z.shape[0])
         b = self._bin(z)
         slope, start = take_along_axis(slopes, b, 2)[..., 0], take_along_axis(starts, b, 2)[..., 0]
-        return start + (self.bins * z - b[..., 0].astype(z.dtype)) * slope
+        return start + (self.bins * z - no_grad_op(_bin_number, b, dtype=z.dtype)) * slope
 
     def inverse(self, x):
         x = self._check_unit(x, "PiecewiseLinearFlow.inverse")
         slopes, starts = self._pieces(x.shape[0])
-        # the last bin whose start is <= y (the first bin for y = 0)
-        b = np.clip((starts.data <= x.data[..., None]).sum(-1) - 1, 0, self.bins - 1)[..., None]
+        b = no_grad_op(_inverse_bin, starts, x, bins=self.bins)
         slope, start = take_along_axis(slopes, b, 2)[..., 0], take_along_axis(starts, b, 2)[..., 0]
-        return (b[..., 0].astype(x.dtype) + (x - start) / slope) / self.bins
+        return (no_grad_op(_bin_number, b, dtype=x.dtype) + (x - start) / slope) / self.bins
 
     def log_abs_det_jacobian(self, z):
         z = self._check_unit(z, "PiecewiseLinearFlow")
         slopes, _ = self._pieces(z.shape[0])
         return (take_along_axis(slopes, self._bin(z), 2)[..., 0] * self.bins).log().sum(-1)
+
+
+def _forward_bin(h, bins):
+    """The bin ⌊K h⌋ of each h in [0, 1] (K − 1 at h = 1), with a last axis of 1."""
+    return np.minimum(np.floor(bins * h), bins - 1).astype(np.int64)[..., None]
+
+
+def _inverse_bin(starts, y, bins):
+    """The last bin whose start (`starts`, (N, D, K)) is <= y (the first bin for y = 0), with a last axis of 1."""
+    return np.clip((starts <= y[..., None]).sum(-1) - 1, 0, bins - 1)[..., None]
+
+
+def _bin_number(b, dtype):
+    """The bins `b` (N, D, 1) as numbers (N, D) of `dtype`."""
+    return b[..., 0].astype(dtype)
 
 
 def piecewise_linear_on_reals(dim, bins=5, dtype=None):
