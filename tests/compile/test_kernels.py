@@ -24,6 +24,13 @@ def _labels(rng, n, k):
     return rng.integers(0, k, n)
 
 
+def _blocked_with_a_dead_row(rng):
+    """A (3, 5) attention mask (True = blocked) whose row 1 allows no key."""
+    blocked = rng.random((3, 5)) < 0.4
+    blocked[1] = True
+    return blocked
+
+
 # (primitive, input shapes, parameters as rng -> dict): shapes broadcast where the primitive does
 CASES = {
     "add": ([(4, 5), (5,)], None), "sub": ([(4, 5), (4, 1)], None), "mul": ([(2, 4, 5), (4, 5)], None),
@@ -35,6 +42,8 @@ CASES = {
     "linear": ([(5, 6), (3, 6), (3,)], None),
     "softmax_cross_entropy": ([(8, 5)], lambda rng: {"labels": _labels(rng, 8, 5), "axis": 1}),
     "softmax": ([(2, 3, 5)], lambda rng: {"axis": -1}),
+    "masked_softmax": ([(2, 3, 5)], lambda rng: {"blocked": _blocked_with_a_dead_row(rng), "axis": -1}),
+    "masked_softmax.no_mask": ([(4, 6)], lambda rng: {"blocked": None, "axis": 1}),
     "softmax_cross_entropy.tokens": ([(3, 4, 5)], lambda rng: {"labels": rng.integers(0, 5, (3, 4)), "axis": 2}),
     "where": ([(3, 4), (4,)], lambda rng: {"cond": rng.random((3, 4)) < 0.5}),
     "standardize": ([(3, 4, 6)], lambda rng: {"axes": (2,), "eps": 1e-5}),

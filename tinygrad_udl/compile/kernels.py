@@ -267,7 +267,26 @@ def _softmax(site):    # e = exp(x - shift(x)), e / sum(e) along the axis (rules
                     f"np.divide({{out}}, {sums}, out={{out}})"]
 
 
-@kernel("softmax.vjp0")
+@kernel("masked_softmax")
+def _masked_softmax(site):   # softmax over the allowed entries, zero rows where none is (nn/attention.py)
+    (x,), axis, blocked = site.args, site.kwargs["axis"], site.kwargs["blocked"]
+    out = site.out
+    if x.dtype.kind != "f" or not isinstance(axis, int) or not site.arrays(x):
+        return None
+    axis %= out.ndim
+    kept = out.shape[:axis] + (1,) + out.shape[axis + 1:]
+    sums, empty = site.scratch(kept, out.dtype), site.scratch(kept, bool)
+    lines, source = [], "{0}"
+    if blocked is not None:   # x, with -inf where blocked
+        lines, source = ["np.copyto({out}, {0})", "np.copyto({out}, -np.inf, where={blocked})"], "{out}"
+    shifted, _ = _shifted_lines(site, out.shape, out.dtype, axis, "{out}", name=source)
+    return lines + shifted + [
+        "np.exp({out}, out={out})", f"np.add.reduce({{out}}, axis={axis}, keepdims=True, out={sums})",
+        f"np.equal({sums}, 0, out={empty})", f"np.copyto({sums}, 1, where={empty})",   # rows with no allowed entry
+        f"np.divide({{out}}, {sums}, out={{out}})"]
+
+
+@kernel("softmax.vjp0", "masked_softmax.vjp0")
 def _softmax_vjp(site):   # out * (g - sum(g * out)) along the axis
     g, out, x = site.args
     axis = site.kwargs["axis"]

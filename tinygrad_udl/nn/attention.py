@@ -36,7 +36,10 @@ import math
 
 import numpy as np
 
-from ..autograd.tensor import ShapeError, Tensor, no_grad_op, tensor, tracing, where
+from ..autograd import rules as R
+from ..autograd.rules import primitive
+from ..autograd.samples import inputs, normal
+from ..autograd.tensor import ShapeError, Tensor, apply, tensor
 from ..checks import optional_generator
 from . import init
 from .activation import gelu, relu
@@ -69,8 +72,29 @@ def _split_mask(mask, dtype, op):
     return None, mask.astype(dtype, copy=False)
 
 
-def _no_allowed_key(scores):
-    return np.all(scores == -np.inf, axis=-1, keepdims=True)
+def _masked_softmax(o, x, blocked, axis):
+    """Softmax along `axis` over the allowed entries (eq. 12.9's Softmax with a mask, eq. 12.14):
+    `blocked` (bool, broadcastable to x, True = not allowed, or None) entries get weight 0, and a
+    row with no allowed entry -- every entry blocked or -inf -- gets zero weights instead of the
+    0/0 = NaN of a plain softmax. Elsewhere the numbers are the softmax primitive's, bit for bit
+    (rules._softmax): the row sum is 0 only in a row with no allowed entry (the row's max
+    contributes exp(0) = 1 otherwise), and is replaced by 1 there, where every exp is 0."""
+    if blocked is not None:
+        x = np.where(blocked, x.dtype.type(-np.inf), x)
+    e = np.exp(x - R._shift(o, x, axis))
+    sums = e.sum(axis=axis, keepdims=True)
+    sums[sums == 0] = 1
+    return np.divide(e, sums, out=e)
+
+
+# The softmax's VJP, out * (g - sum(g * out)): blocked entries and dead rows have out = 0, so
+# their gradient is 0 without a mask (what the `where` before a plain softmax gave them).
+MASKED_SOFTMAX = primitive("masked_softmax", _masked_softmax,
+                           lambda o, g, out, x, blocked, axis: R.SOFTMAX.vjps[0](o, g, out, x, axis),
+                           sample=inputs(normal(3, 4), blocked=np.array([[False, True, False, False],
+                                                                         [True, True, True, True],
+                                                                         [False, False, False, True]]),
+                                         axis=1))
 
 
 def attention(query, key, value, attn_mask=None, is_causal=False, scale=None, dropout_p=0.0, training=True,
@@ -100,13 +124,7 @@ def attention(query, key, value, attn_mask=None, is_causal=False, scale=None, dr
         blocked = causal if blocked is None else blocked | causal
     if additive is not None:
         scores = scores + additive
-    if blocked is not None:
-        scores = where(blocked, -np.inf, scores)
-    dead = no_grad_op(_no_allowed_key, scores)                                       # (..., L, 1)
-    if dead.data.any() or tracing():   # a compiled step must be right for every batch: the same
-        weights = where(dead, 0.0, scores).softmax(axis=-1) * ~dead   # numbers where no row is dead
-    else:
-        weights = scores.softmax(axis=-1)
+    weights = apply(MASKED_SOFTMAX, scores, blocked=blocked, axis=-1)   # rows with no allowed key: 0
     mixed = dropout(weights, dropout_p, training, rng=rng) if dropout_p else weights
     return mixed @ value, weights
 
