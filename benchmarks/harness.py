@@ -141,7 +141,8 @@ _installed: dict = {}
 
 
 def installed(module: str | None) -> bool:
-    """Whether an optional peer imports (cached). PyTorch gets all cores, as the brief asks."""
+    """Whether an optional peer imports (cached). PyTorch gets all cores, as the brief asks (or
+    --threads N); for JAX a benchmark process calls `pin_threads` first."""
     if module is None:
         return True
     if module not in _installed:
@@ -156,8 +157,17 @@ def installed(module: str | None) -> bool:
     return _installed[module]
 
 
+def pin_threads(module: str | None):
+    """In a process that runs one system (a worker, a memory or plain-loop run): with --threads N
+    below the core count, pin a JAX process to N cores. XLA's CPU thread pool reads no thread
+    variable, so this is the only way to give it N; done before the import, every thread XLA
+    starts inherits it. (PyTorch and OpenBLAS read their thread settings themselves.)"""
+    if module == "jax" and threads() < (os.cpu_count() or 1):
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:threads()])
+
+
 def threads() -> int:
-    """Threads for PyTorch: all cores (the brief), or --threads N (which sets OMP_NUM_THREADS)."""
+    """Threads for PyTorch and JAX: all cores (the brief), or --threads N (which sets OMP_NUM_THREADS)."""
     return int(os.environ.get("OMP_NUM_THREADS") or 0) or os.cpu_count() or 1
 
 

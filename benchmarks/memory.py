@@ -6,7 +6,7 @@ system's allocations or allocator caches are counted; prints {"mib": ...} as the
 import argparse
 import json
 
-from .harness import find_workload, measure_memory_here
+from .harness import find_workload, measure_memory_here, pin_threads
 
 
 def main(argv=None):
@@ -17,6 +17,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     wl = find_workload(args.key, args.quick)
+    pin_threads(wl.case(args.system).requires)
     print(json.dumps({"mib": measure_memory_here(wl, args.system, args.method)}))
 
 

@@ -20,7 +20,7 @@ import time
 
 import tinygrad_udl.allocator  # noqa: F401  (the malloc setting of every benchmark worker)
 
-from .harness import find_workload, installed, warmed_case
+from .harness import find_workload, installed, pin_threads, warmed_case
 
 
 def plain_times(wl, system: str, samples: int | None = None) -> list:
@@ -55,6 +55,7 @@ def main(argv=None):
         wl.case(args.system)
     except KeyError as exc:
         parser.error(exc.args[0])
+    pin_threads(wl.case(args.system).requires)   # as a worker process does
     times = plain_times(wl, args.system, args.samples)
     median = statistics.median(times)
     if args.json:

@@ -74,7 +74,7 @@ class Torch(LoopCase):
         a, b, c = self.abc
         out = (a * b + c).tanh().sum()
         out.backward()
-        grads = [t.grad.numpy() for t in self.abc]
+        grads = [t.grad for t in self.abc]   # tensors, as a PyTorch user keeps them (check() sums them)
         for t in self.abc:
             t.grad = None  # what optimizer.zero_grad() does by default (set_to_none=True)
         return out.item(), grads

@@ -46,11 +46,12 @@ def main(argv=None):
 
 def _runner(args):
     """The case's runner, after the workload's shared data is made and the system's library loaded."""
-    from .harness import find_workload, installed
+    from .harness import find_workload, installed, pin_threads
 
     try:
         wl = find_workload(args.key, args.quick)
         system_case = wl.case(args.system)
+        pin_threads(system_case.requires)
         if not installed(system_case.requires):  # also gives PyTorch its threads
             raise CaseFailed("not installed")
         if wl.prepare is not None:

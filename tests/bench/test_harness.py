@@ -190,3 +190,24 @@ def test_a_worker_reports_what_it_cannot_run_and_when_it_dies():
         assert died.value.status == "worker died"
     finally:
         worker.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_threads_pin_only_a_jax_process_and_only_below_the_core_count():
+    """--threads N (OMP_NUM_THREADS) pins a JAX system's process to N cores (XLA reads no thread
+    variable); other systems' processes, and runs at the full core count, keep every core."""
+    code = ("import os, sys; from benchmarks.harness import pin_threads; pin_threads(sys.argv[1]); "
+            "print(len(os.sched_getaffinity(0)))")
+
+    def cores(module, omp):
+        env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_NUM_THREADS"}
+        if omp is not None:
+            env["OMP_NUM_THREADS"] = str(omp)
+        out = subprocess.run([sys.executable, "-c", code, module], cwd=REPO, env=env, capture_output=True,
+                             text=True, check=True)
+        return int(out.stdout)
+
+    available = cores("numpy", None)
+    assert cores("jax", None) == available
+    assert cores("torch", 1) == available
+    assert cores("jax", 1) == 1
