@@ -226,6 +226,13 @@ class ArrayMath(metaclass=_ArrayNamespace):
         out = np.zeros(shape, dtype=g.dtype)
         if is_basic_index(index):
             out[index] = g  # a basic index never repeats an element
+        elif isinstance(index, np.ndarray) and index.dtype.kind in "iu" and len(shape) > 1:
+            # rows picked by one integer array (an embedding lookup): numpy's ufunc.at is ~6x faster
+            # on flat positions than on rows, and adds in the same order (row picks in C order,
+            # each row's elements in turn), so the sums are the same bit for bit
+            row = math.prod(shape[1:])
+            rows = np.where(index < 0, index + shape[0], index).reshape(-1, 1)
+            np.add.at(out.reshape(-1), (rows * row + np.arange(row)).reshape(-1), g.reshape(-1))
         else:
             np.add.at(out, index, g)
         return out
