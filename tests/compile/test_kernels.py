@@ -188,3 +188,19 @@ def test_buffers_are_not_shared_with_what_the_caller_kept():
         expected = ((x @ np.ones((4, 3), np.float32)) > 0).astype(np.float32).T @ x
         assert np.allclose(g, expected, rtol=1e-6)
     assert len({id(g) for g in kept}) == len(kept)
+
+
+@pytest.mark.parametrize("forward_kernel", [True, False])
+def test_layer_norm_vjp_with_and_without_the_forward_statistics(forward_kernel, monkeypatch):
+    """The VJP kernel takes 1/sqrt(var + eps) from the forward kernel, or (forward without kernel)
+    computes it from x as the eager VJP does: the same numbers either way."""
+    if not forward_kernel:
+        monkeypatch.setitem(KERNELS, "standardize", lambda site: None)
+    shapes, params = CASES["standardize.over_two_axes"]
+    eager, _ = _run("standardize", shapes, params, np.float32, compiled=False)
+    replayed, fn = _run("standardize", shapes, params, np.float32, compiled=True)
+    _assert_same(eager, replayed)
+    (entry,) = fn._cache.values()
+    (vjp,) = [i for i in entry.program if i.kind == "kernel" and i.tag == "standardize.vjp0"]
+    assert ("standardize" in _kernel_tags(fn)) == forward_kernel
+    assert bool(vjp.extra.forward_saved) == forward_kernel

@@ -305,49 +305,59 @@ def _kept(shape, axes):
 
 
 @kernel("standardize")
-def _standardize(site):   # (x - mean) * (var + eps) ** -0.5, var the mean of the squared deviations
+def _standardize(site):   # (x - m) * inv_scale, nn/normalization._centred_and_inverse_scale
     (x,), axes = site.args, site.kwargs["axes"]
     if not site.arrays(x) or x.dtype.kind != "f":
         return None
-    kept = _kept(x.shape, {a % x.ndim for a in axes})
-    mean, var, squares = site.scratch(kept, x.dtype), site.scratch(kept, x.dtype), site.scratch(x.shape, x.dtype)
-    return [f"{{0}}.mean(axis={{axes}}, keepdims=True, out={mean})",
+    axes_set = {a % x.ndim for a in axes}
+    kept = _kept(x.shape, axes_set)
+    mean, squares = site.scratch(kept, x.dtype), site.scratch(x.shape, x.dtype)
+    inv_scale = site.saved(kept, x.dtype)   # the VJP's 1/sqrt(var + eps): the same operations on x
+    return [*_mean_lines(mean, "{0}", x, axes_set),
             f"np.subtract({{0}}, {mean}, out={{out}})",
             f"np.multiply({{out}}, {{out}}, out={squares})",
-            f"{squares}.mean(axis={{axes}}, keepdims=True, out={var})",
-            f"np.add({var}, {{eps}}, out={var})",
-            f"np.power({var}, -0.5, out={var})",
-            f"np.multiply({{out}}, {var}, out={{out}})"]
+            *_inverse_scale_lines(inv_scale, squares, x, axes_set),
+            f"np.multiply({{out}}, {inv_scale}, out={{out}})"]
+
+
+def _mean_lines(mean, of, x, axes_set):
+    """mean = sum(of) * (1/n) over the axes, as `o.sum(...) * (1.0 / n)` computes it."""
+    share = repr(1.0 / math.prod(x.shape[a] for a in axes_set))
+    return [f"np.add.reduce({of}, axis={{axes}}, keepdims=True, out={mean})", f"np.multiply({mean}, {share}, out={mean})"]
+
+
+def _inverse_scale_lines(inv_scale, squares, x, axes_set):
+    """(mean of the squared deviations + eps) ** -0.5, from the squares."""
+    return [*_mean_lines(inv_scale, squares, x, axes_set),
+            f"np.add({inv_scale}, {{eps}}, out={inv_scale})",
+            f"np.power({inv_scale}, -0.5, out={inv_scale})"]
 
 
 @kernel("standardize.vjp0")
-def _standardize_vjp(site):   # (g - mean(g) - y * mean(g y)) / sqrt(var + eps), statistics from x again
+def _standardize_vjp(site):   # (g - mean(g) - y * mean(g y)) * inv_scale
     g, y, x = site.args
     axes = site.kwargs["axes"]
     if not site.arrays(g, y, x):
         return None
     axes_set = {a % x.ndim for a in axes}
     kept = _kept(x.shape, axes_set)
-    share = repr(1.0 / math.prod(x.shape[a] for a in axes_set))
-    mean, inv_scale, g_mean, gy_mean = (site.scratch(kept, x.dtype) for _ in range(4))
+    g_mean, gy_mean = site.scratch(kept, x.dtype), site.scratch(kept, x.dtype)
     work = site.scratch(x.shape, x.dtype)
-    return [f"np.add.reduce({{2}}, axis={{axes}}, keepdims=True, out={mean})",
-            f"np.multiply({mean}, {share}, out={mean})",
-            f"np.subtract({{2}}, {mean}, out={work})",                     # centred
-            f"np.multiply({work}, {work}, out={work})",
-            f"np.add.reduce({work}, axis={{axes}}, keepdims=True, out={inv_scale})",
-            f"np.multiply({inv_scale}, {share}, out={inv_scale})",
-            f"np.add({inv_scale}, {{eps}}, out={inv_scale})",
-            f"np.power({inv_scale}, -0.5, out={inv_scale})",
-            f"np.add.reduce({{0}}, axis={{axes}}, keepdims=True, out={g_mean})",
-            f"np.multiply({g_mean}, {share}, out={g_mean})",
-            f"np.multiply({{0}}, {{1}}, out={work})",
-            f"np.add.reduce({work}, axis={{axes}}, keepdims=True, out={gy_mean})",
-            f"np.multiply({gy_mean}, {share}, out={gy_mean})",
-            f"np.subtract({{0}}, {g_mean}, out={{out}})",
-            f"np.multiply({{1}}, {gy_mean}, out={work})",
-            f"np.subtract({{out}}, {work}, out={{out}})",
-            f"np.multiply({{out}}, {inv_scale}, out={{out}})"]
+    if site.forward_saved:   # the forward kernel kept 1/sqrt(var + eps)
+        (inv_scale,), lines = site.forward_saved, []
+    else:                    # statistics from x again, as the eager VJP
+        mean, inv_scale = site.scratch(kept, x.dtype), site.scratch(kept, x.dtype)
+        lines = [*_mean_lines(mean, "{2}", x, axes_set),
+                 f"np.subtract({{2}}, {mean}, out={work})",                    # centred
+                 f"np.multiply({work}, {work}, out={work})",
+                 *_inverse_scale_lines(inv_scale, work, x, axes_set)]
+    return lines + [*_mean_lines(g_mean, "{0}", x, axes_set),
+                    f"np.multiply({{0}}, {{1}}, out={work})",
+                    *_mean_lines(gy_mean, work, x, axes_set),
+                    f"np.subtract({{0}}, {g_mean}, out={{out}})",
+                    f"np.multiply({{1}}, {gy_mean}, out={work})",
+                    f"np.subtract({{out}}, {work}, out={{out}})",
+                    f"np.multiply({{out}}, {inv_scale}, out={{out}})"]
 
 
 # ---- the fused cross-entropy (nn/loss.py) ------------------------------------------------------------

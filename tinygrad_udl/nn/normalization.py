@@ -70,10 +70,18 @@ def _normalized(x, axes, eps, eps_mode):
     return _standardize(x, axes, eps, eps_mode)[0]
 
 
+def _centred_and_inverse_scale(o, x, axes, eps):
+    """x − m and 1/√(s² + ε) over `axes`, means taken as sums times 1/n. The forward pass and the
+    VJP compute them with these same operations, so a compiled step can hand the forward's
+    1/√(s² + ε) to the VJP instead of computing it again (compile/kernels.py): the same numbers."""
+    n = math.prod(x.shape[a] for a in axes)
+    centred = x - o.sum(x, axis=axes, keepdims=True) * (1.0 / n)
+    return centred, (o.sum(centred * centred, axis=axes, keepdims=True) * (1.0 / n) + eps) ** -0.5
+
+
 def _standardize_forward(o, x, axes, eps):
-    centred = x - x.mean(axis=axes, keepdims=True)
-    var = (centred * centred).mean(axis=axes, keepdims=True)
-    centred *= (var + eps) ** -0.5   # in place: `centred` is this function's own array
+    centred, inv_scale = _centred_and_inverse_scale(o, x, axes, eps)
+    centred *= inv_scale   # in place: `centred` is this function's own array
     return centred
 
 
@@ -82,8 +90,7 @@ def _standardize_vjp(o, g, out, x, axes, eps):
     P11.5, in two reductions instead of back through the mean, the variance and the division.
     Written against `o` with the statistics recomputed from x, so it differentiates again."""
     n = math.prod(x.shape[a] for a in axes)
-    centred = x - o.sum(x, axis=axes, keepdims=True) * (1.0 / n)
-    inv_scale = (o.sum(centred * centred, axis=axes, keepdims=True) * (1.0 / n) + eps) ** -0.5
+    _, inv_scale = _centred_and_inverse_scale(o, x, axes, eps)
     g_mean = o.sum(g, axis=axes, keepdims=True) * (1.0 / n)
     gy_mean = o.sum(g * out, axis=axes, keepdims=True) * (1.0 / n)
     return (g - g_mean - out * gy_mean) * inv_scale
