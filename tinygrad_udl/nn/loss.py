@@ -231,8 +231,7 @@ def _class_labels(shape, target, axis, ignore_index, op):
 
 
 def _class_zero_where_dropped(kept, labels):
-    """The labels with class 0 where they are not `kept`, so that every one indexes a class. (A
-    function of its own, not np.where, which a compiled program would take for the `where` operation.)"""
+    """The labels with class 0 where they are not `kept`, so that every one indexes a class."""
     return np.where(kept, labels, 0)
 
 
