@@ -36,7 +36,7 @@ from .shapes import (ShapeError, Size, _axis, _broadcast_message, _count, _reduc
 # modules named below; the private helpers that it, or array_ops.py and linalg.py, import are
 # re-exported beside them without being listed.
 __all__ = [
-    "Tensor", "tensor", "apply", "no_grad_op", "tracing", "tensor_method", "TensorOps",  # here; tensor_ops.py
+    "Tensor", "tensor", "apply", "no_grad_op", "tensor_method", "TensorOps",  # here; tensor_ops.py
     "ShapeError", "Size", "dim_aliases",  # shapes.py
     "set_default_dtype", "get_default_dtype", "manual_seed", "default_rng",  # defaults.py
     "where", "maximum", "minimum",  # elementwise.py
@@ -424,12 +424,6 @@ def apply(rule, *inputs, **params):
     out._parents, out._rule, out._ctx = (), None, None
     out.requires_grad = False
     return out
-
-
-def tracing():
-    """Whether a compiled function is being traced (`tinygrad_udl.compile`): code with a fast path
-    chosen on the data takes its general path then, since the program must serve every call."""
-    return _recorder is not None
 
 
 def no_grad_op(fn, *args, **params):
