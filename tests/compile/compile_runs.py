@@ -16,12 +16,26 @@ def classifier_step(model, opt):
     """The training step of most tests: mean cross-entropy of `model` on (x, y), zero_grad,
     backward, the optimizer's step; returns the loss as a float."""
     def step(x, y):
-        loss = F.cross_entropy(model(tg.Tensor(x)), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+        return optimizer_step(opt, F.cross_entropy(model(tg.Tensor(x)), y))
     return step
+
+
+def optimizer_step(opt, loss):
+    """The end of a training step: zero_grad, backward, the optimizer's step; the loss as a float.
+    (Called inside the steps the tests compile: the tracer records what it does.)"""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def compiled_calls(fn, inputs):
+    """(results, compiled): `compile(fn)` called on each of `inputs` (one argument each), any
+    fallback to eager mode (a CompileWarning) raised as an error."""
+    compiled = tg.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        return [compiled(x) for x in inputs], compiled
 
 
 class Recording:

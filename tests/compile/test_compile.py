@@ -13,7 +13,7 @@ from tinygrad_udl import nn, optim
 from tinygrad_udl.compile import CompileWarning, compile
 from tinygrad_udl.nn import functional as F
 from tinygrad_udl.zoo.supervised.mnist1d_cnn import MNIST1DCNN
-from compile_runs import classifier_step
+from compile_runs import classifier_step, compiled_calls, optimizer_step
 
 
 def _batches(shape, n=6, classes=10, seed=0):
@@ -113,11 +113,7 @@ def test_a_new_shape_traces_again():
     @compile
     def step(x, y):
         calls.append(x.shape)
-        loss = F.cross_entropy(model(tg.Tensor(x)), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
+        return optimizer_step(opt, F.cross_entropy(model(tg.Tensor(x)), y))
 
     for x, y in _batches((16, 40), n=3) + _batches((8, 40), n=3) + _batches((16, 40), n=1):
         step(x, y)
@@ -355,10 +351,7 @@ def test_constant_expressions_are_folded_and_passed_on_gradients_aliased():
 
     xs = [np.random.default_rng(k).standard_normal((4, 3)).astype(np.float32) for k in range(4)]
     eager = [step(x) for x in xs]
-    compiled = compile(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", CompileWarning)
-        got = [compiled(x) for x in xs]
+    got, compiled = compiled_calls(step, xs)
     for (l1, g1), (l2, g2) in zip(eager, got):
         assert l1 == l2 and np.array_equal(g1, g2)
     (entry,) = compiled._cache.values()
@@ -401,10 +394,7 @@ def test_masks_from_tensor_comparisons_are_recomputed_at_every_replay():
     same = np.array([[1.0, -2.0, 3.0]], np.float32)
     xs = [same, same * 1.5, np.array([[-1.0, 2.0, -3.0]], np.float32), np.array([[4.0, 5.0, -0.5]], np.float32)]
     eager = [step(x) for x in xs]
-    compiled = compile(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", CompileWarning)
-        got = [compiled(x) for x in xs]
+    got, compiled = compiled_calls(step, xs)
     assert list(compiled.stats().values()) == ["replay"]
     for (l1, g1, a1), (l2, g2, a2) in zip(eager, got):
         assert l1 == l2 and np.array_equal(g1, g2) and a1.item() == a2.item()
@@ -433,10 +423,7 @@ def test_attention_rows_without_an_allowed_key_after_tracing():
     one_dead[1] = True
     masks = [open_rows, open_rows, one_dead, open_rows]
     eager = [step(m) for m in masks]
-    compiled = compile(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", CompileWarning)
-        got = [compiled(m) for m in masks]
+    got, compiled = compiled_calls(step, masks)
     assert list(compiled.stats().values()) == ["replay"]
     assert np.isfinite(eager[2][0]) and np.all(eager[2][1][1] == 0)
     for (l1, g1), (l2, g2) in zip(eager, got):
@@ -446,11 +433,8 @@ def test_attention_rows_without_an_allowed_key_after_tracing():
 def test_a_lambda_compiles_and_replays():
     """The generated function is named after fn, made an identifier ("<lambda>" is a keyword otherwise)."""
     w = tg.Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
-    step = compile(lambda x: ((w * x).tanh().sum()).item())
     xs = [np.array([0.1, 0.2, 0.3]) * k for k in range(1, 5)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", CompileWarning)
-        got = [step(x) for x in xs]
+    got, step = compiled_calls(lambda x: ((w * x).tanh().sum()).item(), xs)
     assert list(step.stats().values()) == ["replay"] and "def lambda_(" in step.source(xs[0])
     assert got == [float(np.tanh(w.data * x).sum()) for x in xs]
 
@@ -466,10 +450,7 @@ def test_a_no_gradient_numpy_call_named_like_a_kernel_replays_as_itself():
 
     batches = [np.array([1.0, -2.0, 3.0]), np.array([1.0, -2.0, 3.0]), np.array([-1.0, 2.0, -3.0]),
                np.array([4.0, 5.0, -6.0])]
-    compiled = compile(step)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", CompileWarning)
-        got = [compiled(x) for x in batches]
+    got, compiled = compiled_calls(step, batches)
     assert list(compiled.stats().values()) == ["replay"]
     for x, g in zip(batches, got):
         assert np.array_equal(g, np.where(x > 0, x, 0.0))

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from compile_runs import common_seeds, parameters, recording, without_seconds
+from compile_runs import common_seeds, optimizer_step, parameters, recording, without_seconds
 
 import tinygrad_udl as tg
 from tinygrad_udl import optim
@@ -124,10 +124,7 @@ def test_an_index_tuple_holding_an_argument():
         def step(states, actions, targets):
             picked = net(tg.Tensor(states))[np.arange(len(actions)), actions]   # q[s_b, a_b]
             loss = ((picked - tg.Tensor(targets)) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss.item()
+            return optimizer_step(opt, loss)
         return step
 
     _steps_agree(make_step, _batches())
@@ -139,10 +136,7 @@ def test_detach_of_a_tensor_computed_in_the_step():
             q = net(tg.Tensor(states)).max(axis=1)
             advantage = (tg.Tensor(targets) - q).detach()   # a constant for the loss, made anew at every call
             loss = (advantage * q).mean() + (q * q).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss.item(), advantage.numpy().copy()
+            return optimizer_step(opt, loss), advantage.numpy().copy()
         return step
 
     _steps_agree(make_step, _batches())
@@ -161,10 +155,7 @@ def test_a_draw_inside_the_step():
         def step(states, actions, targets):
             eps = drawn(_normal, rng, states.shape)
             loss = (net(tg.Tensor(states) + 0.1 * eps) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss.item()
+            return optimizer_step(opt, loss)
         return step
 
     _steps_agree(make_step, _batches())

@@ -311,12 +311,9 @@ def _standardize(site):   # (x - m) * inv_scale, nn/normalization._centred_and_i
         return None
     axes_set = {a % x.ndim for a in axes}
     kept = _kept(x.shape, axes_set)
-    mean, squares = site.scratch(kept, x.dtype), site.scratch(x.shape, x.dtype)
     inv_scale = site.saved(kept, x.dtype)   # the VJP's 1/sqrt(var + eps): the same operations on x
-    return [*_mean_lines(mean, "{0}", x, axes_set),
-            f"np.subtract({{0}}, {mean}, out={{out}})",
-            f"np.multiply({{out}}, {{out}}, out={squares})",
-            *_inverse_scale_lines(inv_scale, squares, x, axes_set),
+    squares = site.scratch(x.shape, x.dtype)
+    return [*_statistics_lines(site, "{0}", "{out}", squares, inv_scale, kept, axes_set),
             f"np.multiply({{out}}, {inv_scale}, out={{out}})"]
 
 
@@ -326,9 +323,15 @@ def _mean_lines(mean, of, x, axes_set):
     return [f"np.add.reduce({of}, axis={{axes}}, keepdims=True, out={mean})", f"np.multiply({mean}, {share}, out={mean})"]
 
 
-def _inverse_scale_lines(inv_scale, squares, x, axes_set):
-    """(mean of the squared deviations + eps) ** -0.5, from the squares."""
-    return [*_mean_lines(inv_scale, squares, x, axes_set),
+def _statistics_lines(site, x_name, centred, squares, inv_scale, kept, axes_set):
+    """normalization._centred_and_inverse_scale: x - mean into `centred`, and (mean of the squared
+    deviations + eps) ** -0.5 into `inv_scale` (`squares` may be `centred`'s buffer: it is reused)."""
+    x = site.args[-1]   # the forward's input (the last argument of its VJP too)
+    mean = site.scratch(kept, x.dtype)
+    return [*_mean_lines(mean, x_name, x, axes_set),
+            f"np.subtract({x_name}, {mean}, out={centred})",
+            f"np.multiply({centred}, {centred}, out={squares})",
+            *_mean_lines(inv_scale, squares, x, axes_set),
             f"np.add({inv_scale}, {{eps}}, out={inv_scale})",
             f"np.power({inv_scale}, -0.5, out={inv_scale})"]
 
@@ -346,11 +349,8 @@ def _standardize_vjp(site):   # (g - mean(g) - y * mean(g y)) * inv_scale
     if site.forward_saved:   # the forward kernel kept 1/sqrt(var + eps)
         (inv_scale,), lines = site.forward_saved, []
     else:                    # statistics from x again, as the eager VJP
-        mean, inv_scale = site.scratch(kept, x.dtype), site.scratch(kept, x.dtype)
-        lines = [*_mean_lines(mean, "{2}", x, axes_set),
-                 f"np.subtract({{2}}, {mean}, out={work})",                    # centred
-                 f"np.multiply({work}, {work}, out={work})",
-                 *_inverse_scale_lines(inv_scale, work, x, axes_set)]
+        inv_scale = site.scratch(kept, x.dtype)
+        lines = _statistics_lines(site, "{2}", work, work, inv_scale, kept, axes_set)
     return lines + [*_mean_lines(g_mean, "{0}", x, axes_set),
                     f"np.multiply({{0}}, {{1}}, out={work})",
                     *_mean_lines(gy_mean, work, x, axes_set),

@@ -429,9 +429,10 @@ class Recorder:
                                   tag=f"{rule.name}.vjp{i}")
                 cs = self._emit(instr, contrib, weak=True)
                 if rule.broadcasting and np.shape(contrib) != np.shape(args[i]):
-                    summed = ArrayMath.unbroadcast(contrib, args[i])   # made while contrib is alive: the
+                    # made while contrib is still alive: the analysis reads both
+                    summed = ArrayMath.unbroadcast(contrib, args[i])
                     cs = self._emit(Instr("unbroadcast", args=(Ref(cs), Ref(arg_slots[i]))), summed, weak=True)
-                    contrib = summed                                   # analysis reads both
+                    contrib = summed
                 prev, prev_value = grads.get(parent, (None, None))
                 if prev is None:
                     grads[parent] = cs, contrib
