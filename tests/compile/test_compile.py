@@ -403,7 +403,8 @@ def test_masks_from_tensor_comparisons_are_recomputed_at_every_replay():
 
 def test_attention_rows_without_an_allowed_key_after_tracing():
     """The mask is an argument: traced with every row allowed, replayed with a row fully blocked.
-    Eager mode gives that row zero weights; the replay must too (not the traced fast path's NaN)."""
+    Eager mode gives that row zero weights; the replay must too (a program made from the traced
+    calls alone, where no row was dead, could give it a plain softmax's NaN)."""
     from tinygrad_udl.nn.attention import attention
 
     rng = np.random.default_rng(0)
@@ -454,3 +455,39 @@ def test_a_no_gradient_numpy_call_named_like_a_kernel_replays_as_itself():
     assert list(compiled.stats().values()) == ["replay"]
     for x, g in zip(batches, got):
         assert np.array_equal(g, np.where(x > 0, x, 0.0))
+
+
+@pytest.mark.parametrize("draw", ["rsample", "multivariate_rsample", "input_noise"])
+def test_the_library_draws_are_made_anew_at_every_replay(draw):
+    """Normal.rsample, MultivariateNormal.rsample and add_input_noise draw through
+    `compile.recorder.drawn`: a replay draws fresh noise from the same Generator, as eager mode
+    does (a draw wrapped by hand would be a constant of the program, the traced noise forever)."""
+    from tinygrad_udl.distributions import MultivariateNormal, Normal
+    from tinygrad_udl.nn.regularize import add_input_noise
+
+    def run(compiled):
+        w = tg.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+        rng = np.random.default_rng(7)
+
+        def step(x):
+            if draw == "rsample":
+                z = Normal(tg.Tensor(x) * w, w.exp()).rsample(rng=rng)
+            elif draw == "multivariate_rsample":
+                z = MultivariateNormal(tg.Tensor(x) * w, scale_tril=np.eye(3)).rsample(rng=rng)
+            else:
+                z = add_input_noise(tg.Tensor(x) * w, 0.5, rng=rng)
+            loss = (z * z).sum()
+            loss.backward()
+            g = w.grad.data.copy()
+            tg.zero_grad([w])
+            return loss.item(), g
+
+        xs = [np.full(3, float(k)) for k in range(1, 6)]
+        got = compiled_calls(step, xs)[0] if compiled else [step(x) for x in xs]
+        return got, rng.bit_generator.state
+
+    (eager, eager_state), (replayed, replayed_state) = run(False), run(True)
+    assert eager_state == replayed_state
+    for (l1, g1), (l2, g2) in zip(eager, replayed):
+        assert l1 == l2 and np.array_equal(g1, g2)
+    assert len({loss for loss, _ in replayed}) == len(replayed)   # fresh noise: no two losses alike

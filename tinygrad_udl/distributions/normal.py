@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import linalg
-from ..autograd.tensor import Tensor
+from ..compile.recorder import drawn
 from .distribution import (Distribution, broadcast_shapes, check_not_nan, check_positive, exactly_one, first_bad,
                            float_parameters)
 
@@ -65,10 +65,10 @@ class Normal(Distribution):
         return self.scale
 
     def rsample(self, sample_shape=(), rng=None):
-        """µ + σε with ε ~ N(0, 1) (eq. 17.25): differentiable in loc and scale."""
+        """µ + σε with ε ~ N(0, 1) (eq. 17.25): differentiable in loc and scale. ε is a recorded draw
+        (`compile.recorder.drawn`): a compiled training step draws it anew at every replay."""
         shape, rng = self._draw_shape(sample_shape, rng)
-        eps = Tensor(rng.standard_normal(shape), dtype=self.dtype)
-        return self.loc + self.scale * eps
+        return self.loc + self.scale * drawn(_standard_normal, rng, shape, self.dtype)
 
     def log_prob(self, value):
         """log Pr(value) from eq. 5.7: -(y - µ)²/(2σ²) - log σ - log(2π)/2."""
@@ -148,9 +148,9 @@ class MultivariateNormal(Distribution):
 
     def rsample(self, sample_shape=(), rng=None):
         """µ + L ε with ε ~ N(0, I) (eq. 17.25, with the Cholesky factor L as Σ^(1/2), eq. B.22):
-        differentiable in loc and in the covariance."""
+        differentiable in loc and in the covariance. ε is a recorded draw, as in `Normal.rsample`."""
         shape, rng = self._draw_shape(sample_shape, rng)
-        eps = Tensor(rng.standard_normal(shape), dtype=self.dtype)
+        eps = drawn(_standard_normal, rng, shape, self.dtype)
         return self.loc + (self.scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
 
     def log_prob(self, value):
@@ -194,3 +194,8 @@ def _check_scale_tril(tril):
         raise ValueError(f"{where} must have a positive diagonal (it is a Cholesky factor), "
                          f"{first_bad(diagonal, bad)} (the index ends with the position on the diagonal). "
                          "For a learned factor pass exp() or softplus() of the raw diagonal")
+
+
+def _standard_normal(rng, shape, dtype):
+    """ε ~ N(0, I) of `shape` in `dtype` (drawn in float64, as numpy draws, then cast)."""
+    return rng.standard_normal(shape).astype(dtype)

@@ -20,6 +20,7 @@ from ..autograd.functional import grad
 from ..autograd.graph import no_grad
 from ..autograd.tensor import Tensor, tensor
 from ..checks import as_generator
+from ..compile.recorder import drawn
 from .module import Module
 
 
@@ -90,13 +91,17 @@ def gradient_norm_penalty(loss, params, lr):
 
 def add_input_noise(x, std, rng=None):
     """x + N(0, std²) noise, drawn afresh at every call (section 9.3.4, fig. 9.10). The noise is a
-    constant of the graph; `x` may be an array or a Tensor."""
+    constant of the graph (a recorded draw: a compiled step draws it anew at every replay); `x`
+    may be an array or a Tensor."""
     if std < 0:
         raise ValueError(f"add_input_noise: std must be >= 0, got {std}")
     x = tensor(x)
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    noise = as_generator(rng, "add_input_noise").normal(0.0, std, x.shape).astype(dtype)
-    return x + Tensor._wrap(noise)
+    return x + drawn(_normal_noise, as_generator(rng, "add_input_noise"), std, x.shape, dtype)
+
+
+def _normal_noise(rng, std, shape, dtype):
+    return rng.normal(0.0, std, shape).astype(dtype)
 
 
 class WeightNoise:

@@ -27,7 +27,6 @@ import numpy as np
 from ....autograd.graph import no_grad
 from ....autograd.tensor import Tensor
 from ....checks import as_generator, check_int
-from ....compile.recorder import drawn
 from ....distributions import Bernoulli, Normal, kl_divergence
 from ....nn.module import Module, Parameter, default_float_dtype
 from ...supervised.deep import DeepNetwork
@@ -77,9 +76,7 @@ class VariationalAutoencoder(Module):
         (eq. 17.24). The ELBO of eq. 17.23 is reconstruction − kl.sum(-1)."""
         x = self._as_tensor(x)
         q = self.posterior(x)
-        # q.rsample's z* = μ + σ ⊙ ε*, with ε* a draw that a compiled training step makes anew at every replay
-        gen = as_generator(rng, f"{type(self).__name__}.elbo_terms")
-        z = q.loc + q.scale * drawn(_standard_normal, gen, q.loc.shape, q.loc.dtype)
+        z = q.rsample(rng=as_generator(rng, f"{type(self).__name__}.elbo_terms"))   # ε* a recorded draw
         reconstruction = self.decode(z).log_prob(self.flatten(x)).sum(-1)
         return reconstruction, kl_divergence(q, self.prior(z.dtype))
 
@@ -121,10 +118,6 @@ class VariationalAutoencoder(Module):
 
     def _as_tensor(self, x):
         return x if isinstance(x, Tensor) else Tensor(np.asarray(x, self._dtype()))
-
-
-def _standard_normal(rng, shape, dtype):
-    return rng.standard_normal(shape).astype(dtype)
 
 
 def decoder_distribution(likelihood, output, log_var=None):
