@@ -15,10 +15,9 @@ call `dropout(x, p, training=True)`.
 """
 from __future__ import annotations
 
-
-from ..autograd import tensor as _tensor
-from ..autograd.tensor import Tensor, default_rng, tensor
+from ..autograd.tensor import default_rng, tensor
 from ..checks import optional_generator
+from ..compile.recorder import drawn
 from .module import Module
 
 _MODES = ("inverted", "book")
@@ -37,10 +36,8 @@ def _masked(x, p, training, mode, rng, mask_shape):
     if p == 0:
         return x
     scale = 1.0 / (1.0 - p) if mode == "inverted" and p < 1 else 1.0
-    mask = Tensor._wrap(_draw_mask(rng, p, scale, mask_shape, x.dtype))  # a constant mask: no gradient of its own
-    if _tensor._recorder is not None:   # compile: the draw is a step of the recorded program, made anew
-        _tensor._recorder.source(mask, _draw_mask, rng, p, scale, mask_shape, x.dtype)   # at every replay
-    return x * mask
+    # a constant mask, no gradient of its own; a recorded draw: a compiled step draws it anew at every replay
+    return x * drawn(_draw_mask, rng, p, scale, mask_shape, x.dtype)
 
 
 def _draw_mask(rng, p, scale, shape, dtype):
