@@ -194,9 +194,10 @@ def policy_gradient_surrogate(logits: Tensor, actions, weights) -> Tensor:
     Tensor without gradient) held constant: the loss whose gradient is minus a policy-gradient
     estimate (eqs. 19.31–19.34 with w the weighted returns, eq. 19.41 with w the advantages).
 
-    log π[a_b | s_b] is picked from the log-softmax by the actions themselves (what
-    `Categorical(logits=logits).log_prob` computes for any batch shape), so that a compiled step
-    (`tinygrad_udl.compile`) reads the actions at every replay."""
+    log π[a_b | s_b] is picked from the log-softmax by the actions directly: the numbers of
+    `Categorical(logits=logits).log_prob(actions)` (tested bit for bit), without the distribution's
+    checks and broadcasting, which serve any batch shape; the actions are an argument of a
+    compiled step (`tinygrad_udl.compile`), read at every replay."""
     actions = np.asarray(actions)
     if logits.ndim != 2 or actions.shape != (logits.shape[0],) or actions.dtype.kind not in "iu":
         raise ValueError(f"policy_gradient_surrogate: need logits (B, A) and B integer actions; got shapes "
